@@ -1,0 +1,81 @@
+"""Typed settings, read from ``LEADREEL_*`` environment variables (and an optional ``.env``).
+
+Tests pass a mapping to ``create_app`` instead of touching the environment; the same
+``Settings`` object is used by the web app, the CLI and workers so they never disagree.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["admin", "manager", "rep"]
+
+
+class Settings(BaseSettings):
+    """Every setting the product reads. Each one is documented in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEADREEL_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(Path("instance"), description="Where files, the SQLite database and the secret key live.")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file in the data dir.")
+    secret_key: str = Field("", description="Flask secret; generated and stored in the data dir when unset.")
+    encryption_key: str = Field("", description="Fernet key for secrets at rest; derived from the secret key when unset.")
+    openai_api_key: str = Field("", description="Enables OpenAI for mapping and the chat.")
+    openai_base_url: str = Field("", description="Any OpenAI-compatible server (Ollama, vLLM).")
+    openai_model: str = Field("gpt-4o-mini", description="Model used with OpenAI.")
+    gemini_api_key: str = Field("", description="Enables Gemini for mapping and the chat.")
+    gemini_base_url: str = Field("", description="Override of the Gemini API endpoint (tests).")
+    gemini_model: str = Field("gemini-2.0-flash", description="Model used with Gemini.")
+    ai_timeout: float = Field(20.0, description="Seconds before an AI call falls back to rules.")
+    default_phone_region: str = Field("US", description="Region for phone numbers written without +country.")
+    max_upload_mb: int = Field(200, description="Largest accepted import file.")
+    max_import_rows: int = Field(2_000_000, description="Most rows one import may have.")
+    chromium_path: str = Field("/usr/bin/chromium", description="Browser used for screenshots.")
+    ffmpeg_path: str = Field("", description="ffmpeg binary; default: the imageio-ffmpeg wheel's.")
+    ads_url_pattern: str = Field(
+        "https://www.facebook.com/ads/library/?active_status=all&ad_type=all&q={company_name}",
+        description="Ads page screenshotted when a company has no ads_url.",
+    )
+    screenshot_allow: str = Field("", description="Comma-separated host:port the egress filter lets through (tests only).")
+    worker_concurrency: int = Field(1, description="Tasks one worker process runs at once.")
+    worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
+    login_rate_limit: int = Field(10, description="Failed logins per address per 5 minutes.")
+    session_cookie_secure: bool = Field(False, description="Send the session cookie over https only.")
+    google_client_id: str = Field("", description="OAuth client for Google Drive.")
+    google_client_secret: str = Field("", description="OAuth client secret for Google Drive.")
+    google_auth_uri: str = Field("https://accounts.google.com/o/oauth2/auth", description="OAuth endpoint (tests point it at a fake).")
+    google_token_uri: str = Field("https://oauth2.googleapis.com/token", description="OAuth token endpoint.")
+    google_api_base: str = Field("", description="Drive API root override (tests).")
+    testing: bool = Field(False, description="Test mode: CSRF may be switched off by tests.")
+    start_worker: bool = Field(False, description="Run an in-process worker with the web server.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'leadreel.db'}"
+
+    def resolved_secret_key(self) -> str:
+        """Use the configured key, else one generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Environment first, then explicit overrides (used by tests and the CLI)."""
+    return Settings(**(overrides or {}))

@@ -1,0 +1,58 @@
+"""Leads: one person (or one business contact) to send a personalized video to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from leadreel.models.base import Base, TimestampMixin
+from leadreel.models.company import Company
+
+LEAD_FIELDS = (
+    "first_name", "last_name", "full_name", "email", "phone", "mobile_phone",
+    "job_title", "linkedin_url", "city", "state", "country", "notes",
+)
+
+
+class Lead(TimestampMixin, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_email", "email"),
+        Index("ix_leads_linkedin_url", "linkedin_url"),
+        Index("ix_leads_owner_id", "owner_id"),
+        Index("ix_leads_batch_id", "batch_id"),
+        Index("ix_leads_company_id", "company_id"),
+        Index("ix_leads_person_key", "person_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    full_name: Mapped[str | None] = mapped_column(String(400))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    mobile_phone: Mapped[str | None] = mapped_column(String(64))
+    job_title: Mapped[str | None] = mapped_column(String(300))
+    linkedin_url: Mapped[str | None] = mapped_column(String(2048))
+    city: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    #: Normalised "first last|company" key for matching leads without email or LinkedIn.
+    person_key: Mapped[str | None] = mapped_column(String(600))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    inferred: Mapped[list[Any]] = mapped_column(default=list)
+    tag: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(30), default="new")
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+
+    company: Mapped[Company | None] = relationship(lazy="joined")
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or self.full_name or (self.company.name if self.company else "") or self.email or f"Lead {self.id}"

@@ -1,0 +1,63 @@
+"""Video templates, uploaded presenter media and the rendered video of each lead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadreel.models.base import Base, TimestampMixin
+
+VIDEO_STATUSES = ("queued", "capturing", "rendering", "rendered", "uploading", "ready", "failed")
+
+
+class VideoTemplate(TimestampMixin, Base):
+    __tablename__ = "video_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    #: Render with a fallback screenshot (title card) or stop when a site cannot be captured.
+    allow_fallback: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class MediaAsset(TimestampMixin, Base):
+    __tablename__ = "media_assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # clip | image
+    name: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    duration: Mapped[float | None]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    has_audio: Mapped[bool] = mapped_column(default=False)
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Video(TimestampMixin, Base):
+    __tablename__ = "videos"
+    __table_args__ = (Index("ix_videos_lead_id", "lead_id"), Index("ix_videos_status", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("video_templates.id", ondelete="SET NULL"))
+    template_version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    file_path: Mapped[str | None] = mapped_column(String(1000))
+    thumbnail_path: Mapped[str | None] = mapped_column(String(1000))
+    preview_path: Mapped[str | None] = mapped_column(String(1000))
+    duration: Mapped[float | None]
+    screenshot_source: Mapped[str | None] = mapped_column(String(20))  # live | previous | card
+    share_url: Mapped[str | None] = mapped_column(String(2048))
+    drive_file_id: Mapped[str | None] = mapped_column(String(200))
+    drive_account_id: Mapped[int | None] = mapped_column(ForeignKey("drive_accounts.id", ondelete="SET NULL"))
+    is_sample: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(Text)
