@@ -1,0 +1,213 @@
+"""Headless Chromium for screenshots, reused across leads and fenced in by the egress proxy.
+
+Launching Chromium costs about half a second, a fresh context a small fraction of that, so a
+worker process keeps one browser and gives every lead its own context (no shared cookies,
+storage or cache between leads). The browser's only route out is :class:`EgressProxy`;
+``<-loopback>`` removes Chromium's built-in "never proxy localhost" rule, and WebRTC is told
+not to send non-proxied UDP, so pages cannot reach the machine's neighbours around the proxy.
+
+Playwright's sync API is bound to the thread that started it: use a :class:`Browser` from the
+thread that created it (one per worker process, see :class:`BrowserPool`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from leadreel.integrations.egress import EgressProxy
+
+log = logging.getLogger("leadreel.browser")
+
+DEFAULT_EXECUTABLE = "/usr/bin/chromium"
+
+#: Measured on Debian's Chromium (see /work/shared/NOTES.md), plus the egress hardening.
+BASE_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--proxy-bypass-list=<-loopback>",
+)
+
+
+class BrowserUnavailable(RuntimeError):
+    """Chromium is missing or would not start; screenshots fall back to cards."""
+
+
+class Browser:
+    """One Chromium process behind an egress proxy; contexts are per lead.
+
+    ``proxy`` defaults to a private :class:`EgressProxy` that this object starts and stops.
+    Pass your own to share an allow-list (tests) or a resolver.
+    """
+
+    def __init__(
+        self,
+        *,
+        proxy: EgressProxy | None = None,
+        executable_path: str | os.PathLike[str] = DEFAULT_EXECUTABLE,
+        extra_args: Sequence[str] = (),
+        viewport: tuple[int, int] = (1280, 720),
+        launch_timeout_s: float = 30.0,
+    ) -> None:
+        width, height = viewport
+        if width < 100 or height < 100:
+            raise ValueError(f"viewport too small: {viewport!r}")
+        self.executable_path = Path(executable_path)
+        self.extra_args = tuple(extra_args)
+        self.viewport = (width, height)
+        self.launch_timeout_s = launch_timeout_s
+        self._owns_proxy = proxy is None
+        self.proxy = proxy if proxy is not None else EgressProxy()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self.launches = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Browser:
+        if not self.executable_path.exists():
+            raise BrowserUnavailable(
+                f"Chromium not found at {self.executable_path}: "
+                "install Debian's chromium: apt-get install chromium"
+            )
+        if self._owns_proxy:
+            self.proxy.start()
+        if self._playwright is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+        if not self.is_connected():
+            self._launch()
+        return self
+
+    def _launch(self) -> None:
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(self.executable_path),
+                headless=True,
+                args=[*BASE_ARGS, *self.extra_args],
+                proxy={"server": self.proxy.url},
+                timeout=self.launch_timeout_s * 1000,
+                handle_sigint=False,
+                handle_sigterm=False,
+                handle_sighup=False,
+            )
+        except Exception as exc:  # playwright raises its own Error type for launch failures
+            raise BrowserUnavailable(f"Chromium failed to start: {exc}") from exc
+        self.launches += 1
+
+    def is_connected(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    def close(self) -> None:
+        """Close Chromium, Playwright's driver and (when owned) the proxy; safe to repeat."""
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            except Exception:  # already crashed or disconnected: nothing left to close
+                log.debug("browser close failed", exc_info=True)
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+        if self._owns_proxy:
+            self.proxy.stop()
+
+    def __enter__(self) -> Browser:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- per-lead use ------------------------------------------------------------------------
+
+    def check_url(self, url: str) -> str:
+        """Pre-flight ``url`` with this browser's proxy policy (raises EgressRefused)."""
+        return self.proxy.check_url(url)
+
+    @contextmanager
+    def new_context(self) -> Iterator[Any]:
+        """A fresh, isolated context for one lead; relaunches Chromium if it died."""
+        self.start()
+        try:
+            context = self._new_context()
+        except Exception:
+            if self.is_connected():
+                raise
+            log.warning("chromium disconnected; relaunching")
+            self._browser = None
+            self._launch()
+            context = self._new_context()
+        try:
+            yield context
+        finally:
+            try:
+                context.close()
+            except Exception:  # the browser may have crashed mid-capture
+                log.debug("context close failed", exc_info=True)
+
+    def _new_context(self) -> Any:
+        width, height = self.viewport
+        return self._browser.new_context(
+            viewport={"width": width, "height": height},
+            service_workers="block",
+            accept_downloads=False,
+            java_script_enabled=True,
+            locale="en-US",
+        )
+
+    @contextmanager
+    def new_page(self) -> Iterator[Any]:
+        """A page in a fresh context (the common case: one page per capture)."""
+        with self.new_context() as context:
+            yield context.new_page()
+
+
+class BrowserPool:
+    """One shared :class:`Browser` per worker process (re-created after ``fork``).
+
+    Workers call :meth:`get` for each lead; the first call launches Chromium, later calls
+    reuse it. The pool must be used from a single thread (Playwright's sync API).
+    """
+
+    def __init__(self, **browser_options: Any) -> None:
+        self._options = browser_options
+        self._browser: Browser | None = None
+        self._pid = os.getpid()
+        self._thread = threading.get_ident()
+
+    def get(self) -> Browser:
+        if self._pid != os.getpid():  # forked child: the parent's browser is not ours
+            self._browser = None
+            self._pid = os.getpid()
+            self._thread = threading.get_ident()
+        elif self._thread != threading.get_ident():
+            raise RuntimeError("BrowserPool used from another thread; Playwright is thread-bound")
+        if self._browser is None:
+            self._browser = Browser(**self._options)
+        return self._browser.start()
+
+    def close(self) -> None:
+        if self._browser is not None and self._pid == os.getpid():
+            self._browser.close()
+        self._browser = None
+
+    def __enter__(self) -> BrowserPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

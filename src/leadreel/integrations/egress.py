@@ -1,0 +1,477 @@
+"""Egress filter for headless Chromium: every byte the browser sends leaves through here.
+
+Lead CSVs are untrusted, so a lead's "website" may point at 127.0.0.1, the cloud metadata
+service, or a hostname that resolves there (or that re-resolves there after a first check:
+DNS rebinding). Chromium is launched with this proxy as its only route out, so redirects,
+iframes, subresources and script-initiated requests are all judged here, at connect time:
+
+* the target host is resolved exactly once, every address is checked by
+  :func:`is_forbidden_address`, and the upstream socket is opened to one of *those* addresses
+  (never to the name again), so a second DNS answer cannot change where we connect;
+* only the configured ports (80/443 by default) and http/https are allowed;
+* refusals answer ``403`` with a short reason and are logged as host, port and reason only
+  (never paths or query strings, which can carry tokens).
+
+Tests allow a loopback server through an explicit allow-list of ``ip:port`` sockets or
+networks, matched against the *resolved* address, not the name the page used.
+"""
+
+from __future__ import annotations
+
+import collections
+import ipaddress
+import logging
+import select
+import socket
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from leadreel.integrations.egress_policy import (
+    IPAddress,
+    EgressRefused,
+    check_url,
+    is_forbidden_address,
+    parse_host_ip,
+)
+
+__all__ = [
+    "AllowRule",
+    "EgressProxy",
+    "EgressRefused",
+    "Refusal",
+    "check_url",
+    "is_forbidden_address",
+]
+
+log = logging.getLogger("leadreel.egress")
+
+Resolver = Callable[..., list[tuple[Any, ...]]]
+
+#: Hosts Chromium contacts on its own (updates, accounts, safe browsing, field trials).
+#: Screenshots need none of them, and each costs a DNS lookup and a connection attempt.
+CHROMIUM_SERVICE_HOSTS: frozenset[str] = frozenset(
+    {
+        "accounts.google.com",
+        "clients1.google.com",
+        "clients2.google.com",
+        "clients2.googleusercontent.com",
+        "android.clients.google.com",
+        "update.googleapis.com",
+        "safebrowsing.googleapis.com",
+        "optimizationguide-pa.googleapis.com",
+        "content-autofill.googleapis.com",
+        "redirector.gvt1.com",
+        "edgedl.me.gvt1.com",
+    }
+)
+
+_MAX_HEAD = 64 * 1024
+_HOP_HEADERS = {
+    b"connection",
+    b"keep-alive",
+    b"proxy-connection",
+    b"proxy-authorization",
+    b"proxy-authenticate",
+    b"te",
+    b"trailer",
+    b"upgrade",
+}
+
+
+@dataclass(frozen=True)
+class AllowRule:
+    """An explicit exception to the address filter: a network, optionally one port only."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    port: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str | AllowRule | ipaddress.IPv4Network | ipaddress.IPv6Network) -> AllowRule:
+        """Accept ``"127.0.0.2:8080"``, ``"[::1]:8080"``, ``"10.0.0.0/8"`` or a network object."""
+        if isinstance(spec, AllowRule):
+            return spec
+        if isinstance(spec, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            return cls(spec)
+        text = spec.strip()
+        port: int | None = None
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            if rest:
+                port = int(rest.removeprefix(":"))
+        elif text.count(":") == 1:
+            host, port_text = text.split(":")
+            port = int(port_text)
+        else:
+            host = text
+        try:
+            network = ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            raise ValueError(f"allow rule {spec!r}: expected ip[:port] or a CIDR network") from None
+        return cls(network, port)
+
+    def matches(self, ip: IPAddress, port: int) -> bool:
+        return ip in self.network and (self.port is None or self.port == port)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refused request, as logged: no path, no query, no headers."""
+
+    host: str
+    port: int
+    reason: str
+
+
+class EgressProxy:
+    """A small threaded HTTP proxy (CONNECT + absolute-URI http) that refuses private targets.
+
+    Use as a context manager or call :meth:`start` / :meth:`stop`. :attr:`address` is the
+    ``(host, port)`` it listens on and :attr:`url` the value for Chromium's proxy option.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow: Iterable[str | AllowRule | ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        ports: Collection[int] = (80, 443),
+        deny_hosts: Collection[str] = CHROMIUM_SERVICE_HOSTS,
+        resolver: Resolver = socket.getaddrinfo,
+        connect_timeout: float = 10.0,
+        idle_timeout: float = 60.0,
+        listen_host: str = "127.0.0.1",
+    ) -> None:
+        bad_ports = [p for p in ports if not (isinstance(p, int) and 0 < p < 65536)]
+        if bad_ports:
+            raise ValueError(f"ports: invalid port(s) {bad_ports!r}")
+        if connect_timeout <= 0 or idle_timeout <= 0:
+            raise ValueError(f"timeouts must be positive, got {connect_timeout}, {idle_timeout}")
+        self.allow: tuple[AllowRule, ...] = tuple(AllowRule.parse(a) for a in allow)
+        self.ports = frozenset(ports)
+        self.deny_hosts = frozenset(h.lower().rstrip(".") for h in deny_hosts)
+        self.resolver = resolver
+        self.connect_timeout = connect_timeout
+        self.idle_timeout = idle_timeout
+        self.refusals: collections.deque[Refusal] = collections.deque(maxlen=1000)
+        self._listen_host = listen_host
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._workers: set[threading.Thread] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._listener is None:
+            raise RuntimeError("EgressProxy is not started")
+        host, port = self._listener.getsockname()[:2]
+        return host, port
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"http://{host}:{port}"
+
+    def start(self) -> EgressProxy:
+        if self._listener is not None:
+            return self
+        listener = socket.create_server((self._listen_host, 0), backlog=128)
+        self._listener = listener
+        self._stopping.clear()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name="egress-accept", daemon=True
+        )
+        self._accept_thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, cut every open tunnel and wait for the worker threads."""
+        if self._listener is None:
+            return
+        self._stopping.set()
+        if self._accept_thread is not None:
+            self._accept_thread.join(5)
+        self._listener.close()
+        self._listener = None
+        with self._lock:
+            for sock in list(self._open):
+                _shutdown(sock)
+            workers = list(self._workers)
+        for worker in workers:
+            worker.join(5)
+
+    def __enter__(self) -> EgressProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- policy ------------------------------------------------------------------------------
+
+    def is_allowed(self, ip: IPAddress, port: int) -> bool:
+        """True when an explicit allow rule covers this resolved socket address."""
+        return any(rule.matches(ip, port) for rule in self.allow)
+
+    def check_url(self, url: str) -> str:
+        """:func:`check_url` with this proxy's allow-list applied to IP-literal hosts."""
+        return check_url(url, is_allowed=self.is_allowed)
+
+    def vet(self, host: str, port: int) -> list[tuple[Any, ...]]:
+        """Resolve ``host`` once and return the sockaddrs to connect to, or raise EgressRefused."""
+        host = host.lower().rstrip(".")
+        if not host or len(host) > 253:
+            raise EgressRefused("bad host")
+        if host in self.deny_hosts:
+            raise EgressRefused("denied host")
+        literal = parse_host_ip(host)
+        if literal is not None:
+            family = socket.AF_INET6 if literal.version == 6 else socket.AF_INET
+            sockaddrs: list[tuple[Any, ...]] = [(family, (str(literal), port))]
+        else:
+            if not all(c.isalnum() or c in "-._" for c in host):
+                raise EgressRefused("bad host")
+            try:
+                infos = self.resolver(host, port, 0, socket.SOCK_STREAM)
+            except (OSError, UnicodeError):
+                raise EgressRefused("dns failure") from None
+            sockaddrs = [(info[0], info[4]) for info in infos]
+            if not sockaddrs:
+                raise EgressRefused("dns failure")
+        for _family, sockaddr in sockaddrs:
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+            if self.is_allowed(ip, port):
+                continue
+            if port not in self.ports:
+                raise EgressRefused(f"port {port} not allowed")
+            reason = is_forbidden_address(ip)
+            if reason:
+                raise EgressRefused(reason)
+        return sockaddrs
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        listener = self._listener
+        assert listener is not None
+        while not self._stopping.is_set():
+            ready, _, _ = select.select([listener], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                continue
+            worker = threading.Thread(
+                target=self._serve, args=(client,), name="egress-conn", daemon=True
+            )
+            with self._lock:
+                self._open.add(client)
+                self._workers.add(worker)
+            worker.start()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+            if self._stopping.is_set():
+                _shutdown(sock)
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream: socket.socket | None = None
+        try:
+            client.settimeout(self.idle_timeout)
+            head, rest = _read_head(client)
+            if head is None:
+                return
+            upstream = self._handle(client, head, rest)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open.discard(client)
+                if upstream is not None:
+                    self._open.discard(upstream)
+                self._workers.discard(threading.current_thread())
+            client.close()
+            if upstream is not None:
+                upstream.close()
+
+    def _handle(self, client: socket.socket, head: bytes, rest: bytes) -> socket.socket | None:
+        lines = head.split(b"\r\n")
+        try:
+            method, target, version = lines[0].decode("latin-1").split(" ")
+        except ValueError:
+            _reply(client, 400, "bad request line")
+            return None
+        if method.upper() == "CONNECT":
+            host, port = _split_hostport(target, default_port=443)
+            path = None
+        else:
+            parsed = _parse_absolute(target)
+            if parsed is None:
+                _reply(client, 400, "absolute http:// URI required")
+                return None
+            host, port, path = parsed
+        if host is None or port is None:
+            self._refuse(client, target.split("/")[0][:100], 0, "bad target")
+            return None
+        try:
+            sockaddrs = self.vet(host, port)
+        except EgressRefused as exc:
+            self._refuse(client, host, port, exc.reason)
+            return None
+        upstream = self._connect(sockaddrs)
+        if upstream is None:
+            self._refuse(client, host, port, "connect failed", status=502)
+            return None
+        self._track(upstream)
+        if path is None:
+            client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            if rest:
+                upstream.sendall(rest)
+            _pump(client, upstream, self.idle_timeout)
+        else:
+            upstream.sendall(_origin_form_head(method, path, version, lines[1:]) + rest)
+            _relay_response_closing(client, upstream, self.idle_timeout)
+        return upstream
+
+    def _connect(self, sockaddrs: list[tuple[Any, ...]]) -> socket.socket | None:
+        """Connect to the vetted addresses in order; never look the name up again."""
+        for family, sockaddr in sockaddrs:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.connect_timeout)
+                sock.connect(sockaddr)
+                sock.settimeout(self.idle_timeout)
+                return sock
+            except OSError:
+                sock.close()
+        return None
+
+    def _refuse(
+        self, client: socket.socket, host: str, port: int, reason: str, status: int = 403
+    ) -> None:
+        self.refusals.append(Refusal(host, port, reason))
+        level = logging.INFO if reason == "denied host" else logging.WARNING
+        log.log(level, "egress refused host=%s port=%s reason=%s", host, port, reason)
+        _reply(client, status, f"egress refused: {reason}")
+
+
+# -- wire helpers ----------------------------------------------------------------------------
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _read_head(sock: socket.socket) -> tuple[bytes | None, bytes]:
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        if len(buf) > _MAX_HEAD:
+            return None, b""
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None, b""
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def _reply(sock: socket.socket, status: int, text: str) -> None:
+    phrase = {400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway"}.get(status, "Error")
+    body = (text + "\n").encode()
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    try:
+        sock.sendall(head.encode() + body)
+    except OSError:
+        pass
+
+
+def _split_hostport(text: str, default_port: int) -> tuple[str | None, int | None]:
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":") if rest else ""
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    elif ":" in text:
+        return None, None
+    else:
+        host, port_text = text, ""
+    if not host:
+        return None, None
+    if not port_text:
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        return None, None
+    return host, int(port_text)
+
+
+def _parse_absolute(target: str) -> tuple[str | None, int | None, str] | None:
+    if not target.lower().startswith("http://"):
+        return None
+    authority, slash, path = target[7:].partition("/")
+    authority, _, _ = authority.partition("?")
+    if "@" in authority:
+        return None, None, ""
+    host, port = _split_hostport(authority, default_port=80)
+    path = slash + path if slash else "/" + target[7 + len(authority) :]
+    return host, port, path or "/"
+
+
+def _origin_form_head(method: str, path: str, version: str, headers: list[bytes]) -> bytes:
+    out = [f"{method} {path} {version}".encode("latin-1")]
+    dropped = set(_HOP_HEADERS)
+    for line in headers:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"connection":
+            dropped.update(v.strip().lower() for v in value.split(b","))
+    for line in headers:
+        name = line.partition(b":")[0].strip().lower()
+        if name not in dropped:
+            out.append(line)
+    out.append(b"Connection: close")
+    return b"\r\n".join(out) + b"\r\n\r\n"
+
+
+def _relay_response_closing(client: socket.socket, upstream: socket.socket, idle: float) -> None:
+    """Forward the response with ``Connection: close`` so the client never reuses this socket
+    for a request to another host (which would reach the already-vetted upstream)."""
+    head, rest = _read_head(upstream)
+    if head is None:
+        _reply(client, 502, "bad upstream response")
+        return
+    lines = head.split(b"\r\n")
+    kept = [lines[0]] + [
+        line for line in lines[1:] if line.partition(b":")[0].strip().lower() not in _HOP_HEADERS
+    ]
+    client.sendall(b"\r\n".join(kept) + b"\r\nConnection: close\r\n\r\n" + rest)
+    _pump(client, upstream, idle)
+
+
+def _pump(a: socket.socket, b: socket.socket, idle: float) -> None:
+    """Copy bytes both ways until either side closes or nothing moves for ``idle`` seconds."""
+    peers = {a: b, b: a}
+    while True:
+        try:
+            ready, _, _ = select.select([a, b], [], [], idle)
+        except (OSError, ValueError):
+            return
+        if not ready:
+            return
+        for sock in ready:
+            try:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                peers[sock].sendall(data)
+            except OSError:
+                return
