@@ -1,4 +1,9 @@
-"""The task queue lives in the database: one row per unit of background work."""
+"""The task queue lives in the database: one row per unit of background work.
+
+Why in the database: a task is enqueued in the same transaction as the records it concerns,
+so nothing is lost between them. The claim, finish and rescue statements live in
+``leadreel.tasks.queue``; the indexes and CHECK constraints here are shaped for them.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,10 @@ class ProcessingTask(Base):
             "status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')", name="status"
         ),
         CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint("max_attempts >= 1", name="max_attempts"),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
+        # A running task always has an owner: finish/fail check ownership against it.
+        CheckConstraint("status <> 'running' OR worker_id IS NOT NULL", name="running_owner"),
         # The claim query: next due pending task by priority then id.
         Index(
             "ix_tasks_claim",

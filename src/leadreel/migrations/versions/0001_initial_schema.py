@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:04:23.100574
+Create Date: 2026-11-25 17:06:35.982456
 """
 from alembic import op
 import sqlalchemy as sa
@@ -279,8 +279,11 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status <> 'running' OR worker_id IS NOT NULL", name=op.f('ck_processing_tasks_running_owner')),
     sa.CheckConstraint("status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')", name=op.f('ck_processing_tasks_status')),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_processing_tasks_attempts')),
+    sa.CheckConstraint('max_attempts >= 1', name=op.f('ck_processing_tasks_max_attempts')),
+    sa.CheckConstraint('progress >= 0 AND progress <= 1', name=op.f('ck_processing_tasks_progress')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_processing_tasks_batch_id_import_batches'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_processing_tasks_company_id_companies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_processing_tasks_created_by_id_users'), ondelete='SET NULL'),
