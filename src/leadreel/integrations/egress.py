@@ -29,11 +29,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadreel.integrations.egress_policy import (
-    IPAddress,
+    AllowRule,
     EgressRefused,
+    IPAddress,
     check_url,
     is_forbidden_address,
     parse_host_ip,
+)
+from leadreel.integrations.egress_wire import (
+    origin_form_head,
+    parse_absolute,
+    pump,
+    read_head,
+    relay_response_closing,
+    reply,
+    shutdown,
+    split_hostport,
 )
 
 __all__ = [
@@ -66,53 +77,6 @@ CHROMIUM_SERVICE_HOSTS: frozenset[str] = frozenset(
         "edgedl.me.gvt1.com",
     }
 )
-
-_MAX_HEAD = 64 * 1024
-_HOP_HEADERS = {
-    b"connection",
-    b"keep-alive",
-    b"proxy-connection",
-    b"proxy-authorization",
-    b"proxy-authenticate",
-    b"te",
-    b"trailer",
-    b"upgrade",
-}
-
-
-@dataclass(frozen=True)
-class AllowRule:
-    """An explicit exception to the address filter: a network, optionally one port only."""
-
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network
-    port: int | None = None
-
-    @classmethod
-    def parse(cls, spec: str | AllowRule | ipaddress.IPv4Network | ipaddress.IPv6Network) -> AllowRule:
-        """Accept ``"127.0.0.2:8080"``, ``"[::1]:8080"``, ``"10.0.0.0/8"`` or a network object."""
-        if isinstance(spec, AllowRule):
-            return spec
-        if isinstance(spec, ipaddress.IPv4Network | ipaddress.IPv6Network):
-            return cls(spec)
-        text = spec.strip()
-        port: int | None = None
-        if text.startswith("["):
-            host, _, rest = text[1:].partition("]")
-            if rest:
-                port = int(rest.removeprefix(":"))
-        elif text.count(":") == 1:
-            host, port_text = text.split(":")
-            port = int(port_text)
-        else:
-            host = text
-        try:
-            network = ipaddress.ip_network(host, strict=False)
-        except ValueError:
-            raise ValueError(f"allow rule {spec!r}: expected ip[:port] or a CIDR network") from None
-        return cls(network, port)
-
-    def matches(self, ip: IPAddress, port: int) -> bool:
-        return ip in self.network and (self.port is None or self.port == port)
 
 
 @dataclass(frozen=True)
@@ -199,7 +163,7 @@ class EgressProxy:
         self._listener = None
         with self._lock:
             for sock in list(self._open):
-                _shutdown(sock)
+                shutdown(sock)
             workers = list(self._workers)
         for worker in workers:
             worker.join(5)
@@ -277,13 +241,13 @@ class EgressProxy:
         with self._lock:
             self._open.add(sock)
             if self._stopping.is_set():
-                _shutdown(sock)
+                shutdown(sock)
 
     def _serve(self, client: socket.socket) -> None:
         upstream: socket.socket | None = None
         try:
             client.settimeout(self.idle_timeout)
-            head, rest = _read_head(client)
+            head, rest = read_head(client)
             if head is None:
                 return
             upstream = self._handle(client, head, rest)
@@ -304,15 +268,15 @@ class EgressProxy:
         try:
             method, target, version = lines[0].decode("latin-1").split(" ")
         except ValueError:
-            _reply(client, 400, "bad request line")
+            reply(client, 400, "bad request line")
             return None
         if method.upper() == "CONNECT":
-            host, port = _split_hostport(target, default_port=443)
+            host, port = split_hostport(target, default_port=443)
             path = None
         else:
-            parsed = _parse_absolute(target)
+            parsed = parse_absolute(target)
             if parsed is None:
-                _reply(client, 400, "absolute http:// URI required")
+                reply(client, 400, "absolute http:// URI required")
                 return None
             host, port, path = parsed
         if host is None or port is None:
@@ -332,10 +296,10 @@ class EgressProxy:
             client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             if rest:
                 upstream.sendall(rest)
-            _pump(client, upstream, self.idle_timeout)
+            pump(client, upstream, self.idle_timeout)
         else:
-            upstream.sendall(_origin_form_head(method, path, version, lines[1:]) + rest)
-            _relay_response_closing(client, upstream, self.idle_timeout)
+            upstream.sendall(origin_form_head(method, path, version, lines[1:]) + rest)
+            relay_response_closing(client, upstream, self.idle_timeout)
         return upstream
 
     def _connect(self, sockaddrs: list[tuple[Any, ...]]) -> socket.socket | None:
@@ -357,121 +321,4 @@ class EgressProxy:
         self.refusals.append(Refusal(host, port, reason))
         level = logging.INFO if reason == "denied host" else logging.WARNING
         log.log(level, "egress refused host=%s port=%s reason=%s", host, port, reason)
-        _reply(client, status, f"egress refused: {reason}")
-
-
-# -- wire helpers ----------------------------------------------------------------------------
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-def _read_head(sock: socket.socket) -> tuple[bytes | None, bytes]:
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        if len(buf) > _MAX_HEAD:
-            return None, b""
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None, b""
-        buf += chunk
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    return head, rest
-
-
-def _reply(sock: socket.socket, status: int, text: str) -> None:
-    phrase = {400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway"}.get(status, "Error")
-    body = (text + "\n").encode()
-    head = (
-        f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    try:
-        sock.sendall(head.encode() + body)
-    except OSError:
-        pass
-
-
-def _split_hostport(text: str, default_port: int) -> tuple[str | None, int | None]:
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port_text = rest.removeprefix(":") if rest else ""
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    elif ":" in text:
-        return None, None
-    else:
-        host, port_text = text, ""
-    if not host:
-        return None, None
-    if not port_text:
-        return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        return None, None
-    return host, int(port_text)
-
-
-def _parse_absolute(target: str) -> tuple[str | None, int | None, str] | None:
-    if not target.lower().startswith("http://"):
-        return None
-    authority, slash, path = target[7:].partition("/")
-    authority, _, _ = authority.partition("?")
-    if "@" in authority:
-        return None, None, ""
-    host, port = _split_hostport(authority, default_port=80)
-    path = slash + path if slash else "/" + target[7 + len(authority) :]
-    return host, port, path or "/"
-
-
-def _origin_form_head(method: str, path: str, version: str, headers: list[bytes]) -> bytes:
-    out = [f"{method} {path} {version}".encode("latin-1")]
-    dropped = set(_HOP_HEADERS)
-    for line in headers:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"connection":
-            dropped.update(v.strip().lower() for v in value.split(b","))
-    for line in headers:
-        name = line.partition(b":")[0].strip().lower()
-        if name not in dropped:
-            out.append(line)
-    out.append(b"Connection: close")
-    return b"\r\n".join(out) + b"\r\n\r\n"
-
-
-def _relay_response_closing(client: socket.socket, upstream: socket.socket, idle: float) -> None:
-    """Forward the response with ``Connection: close`` so the client never reuses this socket
-    for a request to another host (which would reach the already-vetted upstream)."""
-    head, rest = _read_head(upstream)
-    if head is None:
-        _reply(client, 502, "bad upstream response")
-        return
-    lines = head.split(b"\r\n")
-    kept = [lines[0]] + [
-        line for line in lines[1:] if line.partition(b":")[0].strip().lower() not in _HOP_HEADERS
-    ]
-    client.sendall(b"\r\n".join(kept) + b"\r\nConnection: close\r\n\r\n" + rest)
-    _pump(client, upstream, idle)
-
-
-def _pump(a: socket.socket, b: socket.socket, idle: float) -> None:
-    """Copy bytes both ways until either side closes or nothing moves for ``idle`` seconds."""
-    peers = {a: b, b: a}
-    while True:
-        try:
-            ready, _, _ = select.select([a, b], [], [], idle)
-        except (OSError, ValueError):
-            return
-        if not ready:
-            return
-        for sock in ready:
-            try:
-                data = sock.recv(65536)
-                if not data:
-                    return
-                peers[sock].sendall(data)
-            except OSError:
-                return
+        reply(client, status, f"egress refused: {reason}")

@@ -12,11 +12,19 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-__all__ = ["EgressRefused", "IPAddress", "check_url", "is_forbidden_address", "parse_host_ip"]
+__all__ = [
+    "AllowRule",
+    "EgressRefused",
+    "IPAddress",
+    "check_url",
+    "is_forbidden_address",
+    "parse_host_ip",
+]
 
 
 class EgressRefused(ValueError):
@@ -172,3 +180,38 @@ def check_url(url: str, *, is_allowed: Callable[[IPAddress, int], bool] | None =
         if reason:
             raise EgressRefused(reason)
     return url
+
+
+@dataclass(frozen=True)
+class AllowRule:
+    """An explicit exception to the address filter: a network, optionally one port only."""
+
+    network: _V4 | _V6
+    port: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str | AllowRule | _V4 | _V6) -> AllowRule:
+        """Accept ``"127.0.0.2:8080"``, ``"[::1]:8080"``, ``"10.0.0.0/8"`` or a network object."""
+        if isinstance(spec, AllowRule):
+            return spec
+        if isinstance(spec, _V4 | _V6):
+            return cls(spec)
+        text = spec.strip()
+        port: int | None = None
+        if text.startswith("["):
+            host, _, rest = text[1:].partition("]")
+            if rest:
+                port = int(rest.removeprefix(":"))
+        elif text.count(":") == 1:
+            host, port_text = text.split(":")
+            port = int(port_text)
+        else:
+            host = text
+        try:
+            network = ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            raise ValueError(f"allow rule {spec!r}: expected ip[:port] or a CIDR network") from None
+        return cls(network, port)
+
+    def matches(self, ip: IPAddress, port: int) -> bool:
+        return ip in self.network and (self.port is None or self.port == port)
