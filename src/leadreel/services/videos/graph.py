@@ -1,0 +1,353 @@
+"""Build the ffmpeg filter graph for a run of template segments (no process is started here).
+
+Why one graph: every pixel operation (scaling, scrolling, masking, text, fades, xfades)
+happens inside a single ffmpeg process, so Python never touches frames and the cost of a
+video is close to the cost of encoding it. Measured facts that shape the graph
+(see /work/shared/NOTES.md):
+
+* images are fed once (``-i site.png``) and repeated with ``loop=loop=N:size=1`` plus a
+  frame-count timestamp; ``-loop 1`` would decode the PNG again for every frame (3x slower);
+* every segment is cut to an exact frame count and an exact sample count, so parts encoded
+  separately line up when the concat demuxer joins them;
+* the circle mask is drawn once (``geq`` on one frame) and looped, not computed per frame.
+
+Filter option values containing paths go through :func:`_quote` (two escaping levels:
+the graph parser strips quotes, then the filter's option parser splits on ``:``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadreel.integrations.ffmpeg import MediaInfo
+from leadreel.services.videos.templates import (
+    AudioOverImageSegment,
+    FullscreenSegment,
+    OutputSpec,
+    PipSegment,
+    Segment,
+    TextOverlay,
+    render_text,
+)
+
+SAMPLE_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """x264/AAC settings. Cached and per-lead parts must share all of these (same SPS/PPS),
+    or the stream-copied join would not decode; they are part of every cache key."""
+
+    preset: str = "veryfast"
+    crf: int = 23
+    threads: int = 0  # 0 = x264's choice
+    audio_bitrate: str = "128k"
+
+    def video_args(self, output: OutputSpec) -> list[str]:
+        level = "4.1" if output.width * output.height <= 1920 * 1088 else "5.1"
+        return [
+            "-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf),
+            "-profile:v", "high", "-level:v", level, "-pix_fmt", "yuv420p",
+            "-r", str(output.fps), "-g", str(output.fps * 2), "-keyint_min", str(output.fps),
+            "-threads", str(self.threads), "-video_track_timescale", "90000",
+        ]
+
+    def audio_args(self) -> list[str]:
+        return ["-c:a", "aac", "-b:a", self.audio_bitrate, "-ar", str(SAMPLE_RATE)]
+
+    def cache_fields(self) -> dict[str, Any]:
+        return {"preset": self.preset, "crf": self.crf, "audio": self.audio_bitrate, "v": 1}
+
+
+@dataclass(frozen=True)
+class SegmentSources:
+    """The files one segment reads, already resolved (fallbacks applied) and probed."""
+
+    clip: Path
+    clip_info: MediaInfo
+    frames: int
+    image: Path | None = None
+    image_size: tuple[int, int] | None = None
+
+
+@dataclass
+class FilterGraph:
+    """Inputs and ``-filter_complex`` text; ``video``/``audio`` are the output labels."""
+
+    inputs: list[str] = field(default_factory=list)
+    chains: list[str] = field(default_factory=list)
+    video: str = ""
+    audio: str = ""
+    frames: int = 0
+    _count: int = 0
+    _labels: int = 0
+
+    def add_input(self, *args: str) -> int:
+        self.inputs.extend(args)
+        self._count += 1
+        return self._count - 1
+
+    def label(self, prefix: str) -> str:
+        self._labels += 1
+        return f"{prefix}{self._labels}"
+
+    def args(self) -> list[str]:
+        return [*self.inputs, "-filter_complex", ";".join(self.chains),
+                "-map", f"[{self.video}]", "-map", f"[{self.audio}]"]
+
+
+def _quote(value: str) -> str:
+    """Quote a filter option value (e.g. a path) for both escaping levels."""
+    inner = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+    return "'" + inner.replace("'", "'\\''") + "'"
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def default_font() -> Path | None:
+    """DejaVu Sans when installed (predictable metrics), else None: ffmpeg's fontconfig default."""
+    path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    return path if path.is_file() else None
+
+
+class GraphBuilder:
+    """Adds one segment at a time to a :class:`FilterGraph`, then joins them."""
+
+    def __init__(
+        self,
+        output: OutputSpec,
+        *,
+        variables: Mapping[str, Any],
+        text_dir: Path,
+        font_path: Path | None,
+    ):
+        self.out = output
+        self.variables = variables
+        self.text_dir = text_dir
+        self.font_path = font_path
+        self.g = FilterGraph()
+
+    # -- sources ---------------------------------------------------------------------------
+    def _clip_input(self, src: SegmentSources) -> int:
+        seconds = src.frames / self.out.fps + 1.0  # read no further than needed
+        return self.g.add_input("-t", f"{seconds:.3f}", "-i", str(src.clip))
+
+    def _clip_video(self, idx: int, src: SegmentSources, scale: str) -> str:
+        """Clip video at output rate, cut or padded (last frame held) to exactly N frames."""
+        fps, n = self.out.fps, src.frames
+        if src.clip_info.video is None:
+            raise ValueError(f"clip {src.clip.name} has no video stream")
+        lab = self.g.label("cv")
+        self.g.chains.append(
+            f"[{idx}:v]setpts=PTS-STARTPTS,fps={fps},{scale},setsar=1,"
+            f"tpad=stop_mode=clone:stop_duration={n / fps + 1:.3f},"
+            f"trim=end_frame={n},setpts=PTS-STARTPTS[{lab}]"
+        )
+        return lab
+
+    def _clip_audio(self, idx: int | None, src: SegmentSources, seg: Segment) -> str:
+        """Clip audio at 48 kHz stereo, cut or padded with silence to the exact sample count."""
+        samples = round(src.frames / self.out.fps * SAMPLE_RATE)
+        lab = self.g.label("ca")
+        fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+        if idx is not None and src.clip_info.audio is not None:
+            head = f"[{idx}:a]asetpts=PTS-STARTPTS,aresample={SAMPLE_RATE},{fmt},apad,"
+        else:
+            head = f"anullsrc=r={SAMPLE_RATE}:cl=stereo,{fmt},"
+        chain = head + f"atrim=end_sample={samples},asetpts=N/SR/TB"
+        duration = src.frames / self.out.fps
+        if seg.fade_in > 0:
+            chain += f",afade=t=in:d={seg.fade_in:.3f}"
+        if seg.fade_out > 0:
+            chain += f",afade=t=out:st={max(duration - seg.fade_out, 0):.3f}:d={seg.fade_out:.3f}"
+        self.g.chains.append(chain + f"[{lab}]")
+        return lab
+
+    def _still(self, src: SegmentSources, *, anchor_top: bool, frames: int, zoom: float) -> str:
+        """An image filling the frame for N frames; decoded once, then looped or zoompanned."""
+        if src.image is None or src.image_size is None:
+            raise ValueError("segment needs an image but none was resolved")
+        W, H, fps = self.out.width, self.out.height, self.out.fps
+        iw, ih = src.image_size
+        scale = max(W / iw, H / ih)
+        sw, sh = max(W, _even(iw * scale)), max(H, _even(ih * scale))
+        x, y = (sw - W) // 2, 0 if anchor_top else (sh - H) // 2
+        idx = self.g.add_input("-framerate", str(fps), "-i", str(src.image))
+        lab = self.g.label("st")
+        base = f"[{idx}:v]scale={sw}:{sh},crop={W}:{H}:{x}:{y},setsar=1,format=yuv420p"
+        if zoom > 0:
+            steps = max(frames - 1, 1)
+            z = f"1+{zoom:.4f}*on/{steps}"
+            self.g.chains.append(
+                f"{base},zoompan=z='{z}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2'"
+                f":d={frames}:s={W}x{H}:fps={fps},settb=1/{fps},setpts=N[{lab}]"
+            )
+        else:
+            self.g.chains.append(
+                f"{base},loop=loop={frames - 1}:size=1,settb=1/{fps},setpts=N[{lab}]"
+            )
+        return lab
+
+    def _scroll(self, src: SegmentSources, frames: int) -> str:
+        """The full-page screenshot scrolled top to bottom over the segment, via crop's y(n)."""
+        assert src.image is not None and src.image_size is not None
+        W, H, fps = self.out.width, self.out.height, self.out.fps
+        iw, ih = src.image_size
+        sh = _even(ih * W / iw)
+        if sh <= H:  # shorter than the viewport: nothing to scroll
+            return self._still(src, anchor_top=True, frames=frames, zoom=0)
+        idx = self.g.add_input("-framerate", str(fps), "-i", str(src.image))
+        lab = self.g.label("sc")
+        steps = max(frames - 1, 1)
+        self.g.chains.append(
+            f"[{idx}:v]scale={W}:{sh},setsar=1,format=yuv420p,loop=loop={frames - 1}:size=1,"
+            f"settb=1/{fps},setpts=N,crop={W}:{H}:0:'(ih-oh)*n/{steps}'[{lab}]"
+        )
+        return lab
+
+    # -- segments --------------------------------------------------------------------------
+    def add_segment(self, seg: Segment, src: SegmentSources) -> tuple[str, str, int]:
+        """Add one segment's video and audio chains; return their labels and frame count."""
+        W, H, n = self.out.width, self.out.height, src.frames
+        if isinstance(seg, FullscreenSegment):
+            idx = self._clip_input(src)
+            cover = f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},format=yuv420p"
+            video = self._clip_video(idx, src, cover)
+            audio = self._clip_audio(idx, src, seg)
+        elif isinstance(seg, PipSegment):
+            if seg.background.source == "website_scroll":
+                bg = self._scroll(src, n)
+            else:
+                bg = self._still(src, anchor_top=seg.background.source == "website",
+                                 frames=n, zoom=0)
+            idx = self._clip_input(src)
+            video = self._pip(idx, src, seg, bg)
+            audio = self._clip_audio(idx, src, seg)
+        elif isinstance(seg, AudioOverImageSegment):
+            video = self._still(src, anchor_top=seg.image.source == "website", frames=n,
+                                zoom=seg.zoom)
+            idx = self._clip_input(src) if src.clip_info.audio is not None else None
+            audio = self._clip_audio(idx, src, seg)
+        else:  # pragma: no cover - the discriminated union is exhaustive
+            raise TypeError(f"unknown segment type {type(seg).__name__}")
+        return self._decorate(video, seg, n), audio, n
+
+    def _pip(self, idx: int, src: SegmentSources, seg: PipSegment, bg: str) -> str:
+        W, H, fps, n = self.out.width, self.out.height, self.out.fps, src.frames
+        assert src.clip_info.video is not None
+        pw = _even(W * seg.size)
+        if seg.circle:
+            ph = pw
+            shape = f"crop='min(iw,ih)':'min(iw,ih)',scale={pw}:{pw},format=yuva420p"
+        else:
+            cw, ch = src.clip_info.video.width, src.clip_info.video.height
+            ph = _even(pw * ch / cw)
+            shape = f"scale={pw}:{ph},format=yuv420p"
+        clip = self._clip_video(idx, src, shape)
+        if seg.circle:
+            mask, merged = self.g.label("mk"), self.g.label("pc")
+            r = pw / 2
+            self.g.chains.append(
+                f"color=c=black:s={pw}x{pw}:r={fps},trim=end_frame=1,format=gray,"
+                f"geq=lum='255*clip({r:.2f}-hypot(X+0.5-{r:.2f},Y+0.5-{r:.2f})+0.5,0,1)',"
+                f"loop=loop={n - 1}:size=1,settb=1/{fps},setpts=N[{mask}]"
+            )
+            self.g.chains.append(f"[{clip}][{mask}]alphamerge[{merged}]")
+            clip = merged
+        m = seg.margin
+        x = m if seg.position in ("tl", "bl") else W - pw - m
+        y = m if seg.position in ("tl", "tr") else H - ph - m
+        lab = self.g.label("pip")
+        self.g.chains.append(f"[{bg}][{clip}]overlay=x={x}:y={y}:format=yuv420[{lab}]")
+        return lab
+
+    def _decorate(self, video: str, seg: Segment, frames: int) -> str:
+        """Text overlays, then fades; ends with a normalised frame rate, format and timebase."""
+        fps, dur = self.out.fps, frames / self.out.fps
+        filters = [self._drawtext(seg.id, i, t, dur) for i, t in enumerate(seg.texts)]
+        filters = [f for f in filters if f]
+        if seg.fade_in > 0:
+            filters.append(f"fade=t=in:st=0:d={seg.fade_in:.3f}")
+        if seg.fade_out > 0:
+            filters.append(f"fade=t=out:st={max(dur - seg.fade_out, 0):.3f}:d={seg.fade_out:.3f}")
+        filters += ["format=yuv420p", f"settb=1/{fps}", f"fps={fps}"]
+        lab = self.g.label("sv")
+        self.g.chains.append(f"[{video}]" + ",".join(filters) + f"[{lab}]")
+        return lab
+
+    def _drawtext(self, seg_id: str, i: int, overlay: TextOverlay, dur: float) -> str | None:
+        text = render_text(overlay.text, self.variables).strip()
+        if not text:
+            return None
+        # textfile + expansion=none: lead data never meets filtergraph or %{} escaping.
+        path = self.text_dir / f"text-{seg_id}-{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        H = self.out.height
+        size = max(8, round(overlay.size * H))
+        m = round(0.04 * H)
+        xs = {"left": str(m), "right": f"w-text_w-{m}", "mid": "(w-text_w)/2"}
+        ys = {"top": str(m), "bottom": f"h-text_h-{m}", "mid": "(h-text_h)/2"}
+        vert, _, horiz = overlay.position.partition("_")
+        x = xs[horiz or "mid"]
+        y = ys["mid" if vert == "center" else vert]
+        end = dur if overlay.end is None else min(overlay.end, dur)
+        parts = [f"textfile={_quote(str(path))}", "expansion=none", f"fontsize={size}",
+                 f"fontcolor={_quote(overlay.color)}", f"x={x}", f"y={y}",
+                 f"enable='between(t,{overlay.start:.3f},{end:.3f})'"]
+        if self.font_path is not None:
+            parts.insert(0, f"fontfile={_quote(str(self.font_path))}")
+        if overlay.box:
+            parts += ["box=1", f"boxcolor={_quote(overlay.box_color)}",
+                      f"boxborderw={max(2, size // 4)}"]
+        return "drawtext=" + ":".join(parts)
+
+    # -- joining ---------------------------------------------------------------------------
+    def join(self, pieces: Sequence[tuple[str, str, int]], transitions: Sequence[Any]) -> None:
+        """Concatenate pieces; where ``transitions[i]`` is an xfade, cross-fade i and i+1.
+
+        Runs of hard cuts go through one ``concat``; each xfade shortens the video by its
+        duration (rounded to whole frames) and the audio by the same via ``acrossfade``.
+        """
+        fps = self.out.fps
+        groups: list[list[tuple[str, str, int]]] = [[pieces[0]]]
+        fades = []
+        for piece, tr in zip(pieces[1:], transitions, strict=False):
+            if tr.is_cut:
+                groups[-1].append(piece)
+            else:
+                fades.append(tr)
+                groups.append([piece])
+        merged = [self._concat(group) for group in groups]
+        v, a, n = merged[0]
+        for (v2, a2, n2), tr in zip(merged[1:], fades, strict=True):
+            td = max(1, min(round(tr.duration * fps), n - 1, n2 - 1))
+            nv, na = self.g.label("xv"), self.g.label("xa")
+            self.g.chains.append(
+                f"[{v}][{v2}]xfade=transition={tr.type}:duration={td / fps:.4f}"
+                f":offset={(n - td) / fps:.4f},settb=1/{fps},fps={fps}[{nv}]"
+            )
+            self.g.chains.append(f"[{a}][{a2}]acrossfade=d={td / fps:.4f}[{na}]")
+            v, a, n = nv, na, n + n2 - td
+        self.g.video, self.g.audio, self.g.frames = v, a, n
+
+    def _concat(self, group: list[tuple[str, str, int]]) -> tuple[str, str, int]:
+        if len(group) == 1:
+            return group[0]
+        v, a = self.g.label("jv"), self.g.label("ja")
+        ins = "".join(f"[{pv}][{pa}]" for pv, pa, _ in group)
+        self.g.chains.append(
+            f"{ins}concat=n={len(group)}:v=1:a=1[{v}t][{a}];"
+            f"[{v}t]settb=1/{self.out.fps},fps={self.out.fps}[{v}]"
+        )
+        return v, a, sum(n for _, _, n in group)
+
+
+def frames_for(seconds: float, fps: int) -> int:
+    """Whole frames for a duration (at least one), so every part has an exact length."""
+    return max(1, math.floor(seconds * fps + 0.5))
