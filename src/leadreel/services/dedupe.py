@@ -1,0 +1,220 @@
+"""Matching keys for companies and leads, the merge policy, and an in-memory index.
+
+Why one module: the importer matches rows against each other (in one file) and
+against the database with the *same* keys, so "is this the same company?" has
+exactly one answer. Everything here is pure: no database, no I/O.
+
+Matching order
+    companies: domain, then normalised name
+    leads:     email, then LinkedIn profile, then first+last name at the same company
+A weaker key only matches when no stronger key disagrees (two rows with different
+domains are different companies even when their names normalise alike).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+_LEGAL_SUFFIXES = frozenset(
+    """inc incorporated llc llp lp ltd limited corp corporation co company plc pllc pc
+    gmbh mbh ag kg ug ohg ev gbr eg se sa sas sarl sasu eurl sl slu sau srl spa snc sapa
+    bv nv vof cv oy oyj ab as asa aps kft sro zoo lda ltda me eireli pty pte bhd sdn
+    kk cie group holding holdings""".split()
+)
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_LINKEDIN = re.compile(r"linkedin\.com/(in|pub|company|school|showcase)/([^/?#\s]+)", re.I)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of a text: accents removed, ß->ss, æ->ae."""
+    text = text.casefold().replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def company_key_domain(domain: str | None) -> str | None:
+    """`https://WWW.Acme.com/contact` -> `acme.com`; None when there is no host."""
+    if not domain:
+        return None
+    host = domain.strip().lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
+    host = re.split(r"[/?#\s]", host, maxsplit=1)[0]
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    return host if "." in host else None
+
+
+@lru_cache(maxsize=65536)
+def normalize_company_name(name: str | None) -> str | None:
+    """Comparable company name: case, accents, punctuation and legal suffixes dropped.
+
+    "ACME, Inc." == "Acme Inc" == "Acme"; "Müller GmbH & Co. KG" == "muller".
+    """
+    if not name:
+        return None
+    text = fold(name).replace("&", " and ").replace("+", " and ")
+    text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)", "", text)  # s.a. -> sa., l.l.c. -> llc.
+    tokens = [t for t in _NON_ALNUM.split(text.replace(".", "")) if t]
+    while len(tokens) > 1 and (tokens[-1] in _LEGAL_SUFFIXES or tokens[-1] == "and"):
+        tokens.pop()
+    if len(tokens) > 1 and tokens[0] == "the":
+        tokens.pop(0)
+    return " ".join(tokens) or None
+
+
+def lead_email_key(email: str | None) -> str | None:
+    """Trimmed, lower-cased email, or None when it is not an address."""
+    if not email:
+        return None
+    key = email.strip().lower()
+    return key if "@" in key and "." in key.rsplit("@", 1)[-1] else None
+
+
+def linkedin_key(url: str | None) -> str | None:
+    """`https://www.linkedin.com/in/Jane-Doe-12/?x=1` -> `in/jane-doe-12`."""
+    if not url:
+        return None
+    m = _LINKEDIN.search(url)
+    if not m:
+        return None
+    kind = "in" if m.group(1).lower() == "pub" else m.group(1).lower()
+    return f"{kind}/{unquote(m.group(2)).strip().lower()}"
+
+
+def person_company_key(
+    first: str | None, last: str | None, company_key: str | None
+) -> str | None:
+    """Name-at-company key; None unless there is a last name and a company."""
+    if not last or not company_key:
+        return None
+    person = _NON_ALNUM.sub("", fold(f"{first or ''}|{last}").replace("|", "x"))
+    return f"{person}@{company_key}"
+
+
+def company_keys(company: Mapping[str, Any]) -> dict[str, str | None]:
+    """The matching keys of a normalised company dict, strongest first."""
+    return {
+        "domain": company_key_domain(company.get("company_domain") or company.get("website")),
+        "name": normalize_company_name(company.get("company_name")),
+    }
+
+
+def company_match_key(company: Mapping[str, Any]) -> str | None:
+    """One key naming a company for lead matching: its domain, else its normalised name."""
+    keys = company_keys(company)
+    return keys["domain"] or (f"name:{keys['name']}" if keys["name"] else None)
+
+
+def lead_keys(lead: Mapping[str, Any], company_key: str | None) -> dict[str, str | None]:
+    """The matching keys of a normalised lead dict, strongest first."""
+    return {
+        "email": lead_email_key(lead.get("email")),
+        "linkedin": linkedin_key(lead.get("linkedin_url")),
+        "name_company": person_company_key(
+            lead.get("first_name"), lead.get("last_name"), company_key
+        ),
+    }
+
+
+# ---- merge policy -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MergeResult:
+    """Outcome of `merge_fields`; unpacks as `(merged, previous)`.
+
+    `previous` holds, for every field that changed, its value before the merge
+    (None when it was empty), so an import can be undone. `conflicts` lists
+    fields where both sides had different non-empty values: existing wins.
+    """
+
+    merged: dict[str, Any]
+    previous: dict[str, Any]
+    conflicts: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter((self.merged, self.previous))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def merge_fields(existing: Mapping[str, Any], incoming: Mapping[str, Any]) -> MergeResult:
+    """Fill empty fields from `incoming`; never overwrite, never blank a value."""
+    merged = dict(existing)
+    previous: dict[str, Any] = {}
+    conflicts: list[tuple[str, Any, Any]] = []
+    for key, new in incoming.items():
+        if _empty(new):
+            continue
+        old = existing.get(key)
+        if _empty(old):
+            merged[key] = new
+            previous[key] = old
+        elif str(old).strip().casefold() != str(new).strip().casefold():
+            conflicts.append((key, old, new))
+    return MergeResult(merged, previous, conflicts)
+
+
+# ---- in-memory index --------------------------------------------------------
+
+
+class DedupeIndex:
+    """Maps matching keys to entity ids, for in-file matching and DB lookups alike.
+
+    Keys are passed as an ordered dict {kind: key}, strongest kind first (see
+    `company_keys` / `lead_keys`). A hit on a weaker kind is rejected when a
+    stronger kind is known on both sides and differs.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], Any] = {}
+        self._keys_of: dict[Any, dict[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys_of)
+
+    def find(self, keys: Mapping[str, str | None]) -> Any | None:
+        """The id of the entity these keys match, or None."""
+        kinds = list(keys)
+        for i, kind in enumerate(kinds):
+            key = keys[kind]
+            if key is None:
+                continue
+            hit = self._by_key.get((kind, key))
+            if hit is None:
+                continue
+            known = self._keys_of[hit]
+            if all(
+                keys[k] is None or known.get(k) is None or known[k] == keys[k]
+                for k in kinds[:i]
+            ):
+                return hit
+        return None
+
+    def add(self, entity_id: Any, keys: Mapping[str, str | None]) -> None:
+        """Register (or extend) an entity's keys; first owner of a key keeps it."""
+        known = self._keys_of.setdefault(entity_id, {})
+        for kind, key in keys.items():
+            if key is None:
+                continue
+            known.setdefault(kind, key)
+            self._by_key.setdefault((kind, key), entity_id)
+
+    def match_or_add(self, new_id: Any, keys: Mapping[str, str | None]) -> tuple[Any, bool]:
+        """Return (id, created): the matching id, or `new_id` freshly registered."""
+        hit = self.find(keys)
+        if hit is not None:
+            self.add(hit, keys)
+            return hit, False
+        self.add(new_id, keys)
+        return new_id, True

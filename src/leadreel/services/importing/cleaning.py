@@ -1,0 +1,201 @@
+"""Value-level cleaners shared by the normaliser and the mapper's value layer.
+
+Why cached: lead files repeat values a lot (the same company site, city or
+phone prefix on thousands of rows) and the heavy parsers (nameparser,
+phonenumbers, tldextract) cost tens of microseconds each. Every cleaner here is
+a pure function of its text, so `lru_cache` is safe and makes a million-row
+import affordable. Plain cases take a fast path before the heavy parser.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from nameparser import HumanName
+
+from leadreel.services.dedupe import company_key_domain
+
+EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[a-z]{2,}$", re.I)
+EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.I)
+URL_IN_TEXT = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"',;]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|de|fr|"
+    r"es|nl|it|pt|uk|eu|ch|at|be|ca|au|us|info|biz)(?:/[^\s<>\"',;]*)?",
+    re.I,
+)
+PHONE_IN_TEXT = re.compile(r"(?<![\w/.])\+?\(?\d[\d ().-]{6,18}\d(?![\w/])")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_PLAIN_NAME_TOKEN = re.compile(r"^[^\W\d_][^\W\d_'-]*$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+_PARTICLES = frozenset(
+    "van von der den de del della di da das do dos du la le lo y zu ten ter bin al el st".split()
+)
+FREE_MAIL_DOMAINS = frozenset(
+    """gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com
+    rocketmail.com icloud.com me.com mac.com aol.com gmx.de gmx.net gmx.at gmx.ch gmx.com
+    web.de t-online.de freenet.de arcor.de posteo.de mailbox.org protonmail.com proton.me
+    pm.me zoho.com mail.com yandex.ru yandex.com mail.ru orange.fr wanadoo.fr free.fr sfr.fr
+    laposte.net libero.it virgilio.it tiscali.it alice.it qq.com 163.com 126.com comcast.net
+    verizon.net att.net sbcglobal.net btinternet.com sky.com virginmedia.com hey.com
+    fastmail.com tutanota.com seznam.cz wp.pl o2.pl interia.pl onet.pl bluewin.ch telenet.be
+    skynet.be ziggo.nl kpnmail.nl hetnet.nl planet.nl home.nl terra.com.br bol.com.br
+    uol.com.br sapo.pt hotmail.es hotmail.fr hotmail.de hotmail.it hotmail.co.uk""".split()
+)
+# Providers that exist under many country suffixes: yahoo.co.uk, outlook.de, gmx.fr ...
+_FREE_MAIL_LABELS = frozenset("gmail yahoo hotmail outlook live gmx aol icloud yandex".split())
+
+_tld_extractor: Any = None
+
+
+def _registered(host: str) -> str:
+    global _tld_extractor
+    if _tld_extractor is None:
+        import tldextract  # noqa: PLC0415 - no I/O at import; never downloads
+
+        _tld_extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    parts = _tld_extractor(host)
+    if not parts.suffix or not parts.domain:
+        return host
+    return f"{parts.domain}.{parts.suffix}"
+
+
+# ---- domains and URLs -------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def domain_of(url_or_host: str) -> str | None:
+    """Registered domain of a site, lower case, without www: `shop.acme.co.uk` -> `acme.co.uk`."""
+    host = company_key_domain(url_or_host)
+    if host is None:
+        return None
+    if host.count(".") == 1:  # fast path: already "name.tld"
+        return host
+    return _registered(host)
+
+
+def is_free_mail(domain: str | None) -> bool:
+    """True for consumer mail providers, whose domain says nothing about a company."""
+    if not domain:
+        return False
+    domain = domain.lower()
+    return domain in FREE_MAIL_DOMAINS or domain.split(".", 1)[0] in _FREE_MAIL_LABELS
+
+
+@lru_cache(maxsize=65536)
+def clean_website(raw: str) -> str | None:
+    """`WWW.Acme.com/contact` -> `https://www.acme.com`: scheme added, path dropped."""
+    text = raw.strip()
+    if not text or " " in text or "@" in text.split("/", 1)[0]:
+        return None
+    m = _SCHEME.match(text)
+    scheme = m.group(0).lower() if m else "https://"
+    rest = text[m.end():] if m else text
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].lower().strip(".")
+    if "." not in host or not re.fullmatch(r"[a-z0-9.:\-\u00a0-\uffff]+", host):
+        return None
+    if scheme not in ("http://", "https://"):
+        scheme = "https://"
+    return scheme + host
+
+
+@lru_cache(maxsize=65536)
+def clean_url(raw: str) -> str | None:
+    """A profile URL with a scheme and without tracking noise; None when not a URL."""
+    text = raw.strip()
+    if not text or " " in text or "." not in text:
+        return None
+    if not _SCHEME.match(text):
+        text = "https://" + text
+    return text.split("?", 1)[0].rstrip("/")
+
+
+# ---- emails and phones ------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def clean_email(raw: str) -> str | None:
+    """Trimmed, lower-cased address; None when it is not an email."""
+    text = raw.strip().strip("<>").lower()
+    if text.startswith("mailto:"):
+        text = text[7:]
+    return text if EMAIL_RE.match(text) else None
+
+
+def email_domain(email: str) -> str | None:
+    """The domain part of a (clean) email."""
+    return email.rsplit("@", 1)[1] if "@" in email else None
+
+
+@lru_cache(maxsize=131072)
+def clean_phone(raw: str, region: str = "US") -> str | None:
+    """E.164 (`+15125551803`) when the number is possible, else None."""
+    text = raw.strip()
+    compact = re.sub(r"[\s().-]", "", text)
+    if sum(c.isdigit() for c in compact) < 7:
+        return None
+    if _E164.match(compact):
+        return compact
+    if compact.startswith("00") and compact[2:].isdigit():
+        compact = "+" + compact[2:]
+    try:
+        num = phonenumbers.parse(compact if compact.startswith("+") else text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+# ---- names ------------------------------------------------------------------
+
+
+def _cap_token(token: str, first: bool) -> str:
+    low = token.lower()
+    if not first and low in _PARTICLES:
+        return low
+    for sep in ("-", "'", "’"):
+        if sep in token:
+            return sep.join(_cap_token(p, True) for p in token.split(sep))
+    if low.startswith("mc") and len(low) > 3:
+        return "Mc" + low[2:].capitalize()
+    if low.startswith("mac") and len(low) > 5 and low[3] not in "aeiouh":
+        return "Mac" + low[3:].capitalize()
+    return low.capitalize()
+
+
+@lru_cache(maxsize=65536)
+def proper_case(text: str) -> str:
+    """Proper-case a name written in ALL CAPS or all lower case; keep mixed case as written."""
+    text = " ".join(text.split())
+    if not text or not (text.isupper() or text.islower()):
+        return text
+    tokens = text.split(" ")
+    last = len(tokens) - 1
+    return " ".join(_cap_token(t, i == last) for i, t in enumerate(tokens))
+
+
+@lru_cache(maxsize=131072)
+def split_name(full: str) -> tuple[str, str]:
+    """Split a person's name into (first, last): titles and suffixes dropped.
+
+    Handles "Last, First", "Dr. ...", "... Jr.", particles ("van der Berg",
+    "De la Cruz") and ALL CAPS; names already in mixed case keep their casing.
+    """
+    text = " ".join(full.split())
+    if not text:
+        return "", ""
+    parts = text.split(" ")
+    if len(parts) == 2 and all(_PLAIN_NAME_TOKEN.match(p) and p.istitle() for p in parts):
+        return parts[0], parts[1]  # fast path: "Jane Doe"
+    shouting = text.isupper() or text.islower()
+    name = HumanName(text)
+    if shouting:
+        name.capitalize(force=True)
+    first = " ".join(p for p in (name.first, name.middle) if p)
+    last = name.last
+    if not first and not last:
+        return text, ""
+    return first, last

@@ -1,0 +1,321 @@
+"""Read lead files (CSV, TSV, XLSX) as a stream of text records.
+
+Why streamed: an import may be a million rows; only a small sample is ever
+held in memory (to detect encoding, delimiter and header). Every value comes
+back as text exactly as written ("007" stays "007", "NA" stays "NA"): deciding
+what a value means is the normaliser's job, not the reader's.
+
+Errors:
+    ImportFileError        the file cannot be read at all (human message)
+     └─ FileLimitError     a configured size limit was exceeded (names limit and value)
+A row with the wrong number of cells is not an exception: its `Record` carries
+an `error` so the importer can report it and go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from charset_normalizer import from_bytes
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_BYTES = 64 * 1024
+SAMPLE_ROWS = 50
+HEADER_SEARCH_ROWS = 10
+# Encodings charset-normalizer may propose for short Western text; cp1252 (Excel's
+# "ANSI" on Western Windows) is the far likelier truth for lead files.
+_WESTERN_GUESSES = {
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_15", "iso8859_2",
+    "iso8859_9", "iso8859_10", "iso8859_13", "mac_roman", "mac_latin2", "cp850", "cp437",
+}
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported; the message is meant for the user."""
+
+
+class FileLimitError(ImportFileError):
+    """A size limit was exceeded; carries the limit name, limit and actual value."""
+
+    def __init__(self, what: str, limit: int, actual: int, *, at_least: bool = False) -> None:
+        self.what, self.limit, self.actual = what, limit, actual
+        more = "more than " if at_least else ""
+        super().__init__(f"file has {more}{actual:,} {what}; the limit is {limit:,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Upper bounds checked while reading; tests and settings pass smaller ones."""
+
+    max_bytes: int = 512 * 1024 * 1024
+    max_rows: int = 2_000_000
+    max_columns: int = 500
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_rows", "max_columns"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class FileFormat:
+    """How a file is written, as found by `sniff`."""
+
+    kind: Literal["csv", "xlsx"]
+    encoding: str | None
+    delimiter: str | None
+    header_line: int  # 1-based physical line (CSV) or sheet row (XLSX) of the header
+    headers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One data row: its 1-based physical line, its cells, and why it is broken (if it is)."""
+
+    line: int
+    values: list[str]
+    error: str | None = field(default=None)
+
+
+# ---- public API -------------------------------------------------------------
+
+
+def sniff(path: str | os.PathLike[str], *, limits: Limits = Limits()) -> FileFormat:
+    """Detect kind, encoding, delimiter and header row from the start of the file."""
+    p = _checked_path(path, limits)
+    head = _read_head(p)
+    if head.startswith(b"PK\x03\x04"):
+        rows = _xlsx_rows(p, stop=HEADER_SEARCH_ROWS + SAMPLE_ROWS)
+        header_line, headers = _find_header([(n, r) for n, r in rows], limits)
+        return FileFormat("xlsx", None, None, header_line, headers)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError("old Excel .xls files are not supported; save as .xlsx or CSV")
+    if not head.strip():
+        raise ImportFileError("the file is empty")
+    encoding = detect_encoding(head)
+    text = _decode_sample(head, encoding)
+    delimiter = detect_delimiter(text)
+    rows = _csv_lines(text.splitlines(keepends=True), delimiter)
+    header_line, headers = _find_header(rows, limits)
+    return FileFormat("csv", encoding, delimiter, header_line, headers)
+
+
+def iter_records(
+    path: str | os.PathLike[str], fmt: FileFormat, *, limits: Limits = Limits()
+) -> Iterator[Record]:
+    """Yield the data rows after the header, streamed; empty rows are skipped."""
+    p = _checked_path(path, limits)
+    width = len(fmt.headers)
+    count = 0
+    for line, cells in _raw_rows(p, fmt):
+        if line <= fmt.header_line or not any(c.strip() for c in cells):
+            continue
+        count += 1
+        if count > limits.max_rows:
+            raise FileLimitError("data rows", limits.max_rows, count, at_least=True)
+        yield _shape(line, cells, width)
+
+
+def read_sample(
+    path: str | os.PathLike[str], fmt: FileFormat, n: int = 20, *, limits: Limits = Limits()
+) -> list[Record]:
+    """The first `n` data records, for mapping previews and AI prompts."""
+    out: list[Record] = []
+    for rec in iter_records(path, fmt, limits=limits):
+        out.append(rec)
+        if len(out) >= n:
+            break
+    return out
+
+
+def detect_encoding(head: bytes) -> str:
+    """Guess the text encoding from the first bytes of a file."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    even, odd = head[0:200:2], head[1:200:2]
+    if head and odd.count(0) > len(odd) * 0.6 and even.count(0) < len(even) * 0.1:
+        return "utf-16-le"
+    if head and even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.1:
+        return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(head).best()
+    guess = best.encoding if best is not None else None
+    if guess is None or guess in _WESTERN_GUESSES:
+        try:
+            head.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"
+    return guess
+
+
+def detect_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the sample into the most consistent, widest rows."""
+    lines = text.splitlines(keepends=True)[:SAMPLE_ROWS]
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        widths = [len(r) for _, r in _csv_lines(lines, delim) if any(c.strip() for c in r)]
+        if not widths:
+            continue
+        width, hits = Counter(widths).most_common(1)[0]
+        score = (hits / len(widths) if width > 1 else 0.0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+# ---- helpers ----------------------------------------------------------------
+
+
+def _checked_path(path: str | os.PathLike[str], limits: Limits) -> Path:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"cannot open the file: {exc.strerror or exc}") from exc
+    if size > limits.max_bytes:
+        raise FileLimitError("bytes", limits.max_bytes, size)
+    return p
+
+
+def _read_head(p: Path) -> bytes:
+    try:
+        with p.open("rb") as fh:
+            return fh.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _decode_sample(head: bytes, encoding: str) -> str:
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    if len(head) >= SAMPLE_BYTES:  # drop a possibly cut last line
+        text = text[: max(text.rfind("\n"), 0)]
+    return text
+
+
+def _csv_lines(lines: Iterable[str], delimiter: str) -> list[tuple[int, list[str]]]:
+    """Parse a small list of lines, tolerating a sample cut inside a quoted field."""
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    start = 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return out
+
+
+def _find_header(
+    rows: list[tuple[int, list[str]]], limits: Limits
+) -> tuple[int, tuple[str, ...]]:
+    """The header is the first row as wide as most rows below it (skips "Exported ..." lines)."""
+    rows = [(n, _trim_right(r)) for n, r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ImportFileError("no header row found: the file has no text in its first rows")
+    widths = Counter(len(r) for _, r in rows)
+    width = max(widths, key=lambda w: (widths[w], w))
+    header = next(
+        ((n, r) for n, r in rows[:HEADER_SEARCH_ROWS] if len(r) >= width and sum(
+            1 for c in r if c.strip()) >= max(1, width // 2)),
+        rows[0],
+    )
+    line, cells = header
+    if len(cells) > limits.max_columns:
+        raise FileLimitError("columns", limits.max_columns, len(cells))
+    return line, _unique_headers(cells)
+
+
+def _trim_right(cells: list[str]) -> list[str]:
+    end = len(cells)
+    while end > 1 and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
+def _unique_headers(cells: list[str]) -> tuple[str, ...]:
+    seen: Counter[str] = Counter()
+    out: list[str] = []
+    for i, raw in enumerate(cells, start=1):
+        name = " ".join(raw.replace("\ufeff", "").split()) or f"Column {i}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return tuple(out)
+
+
+def _shape(line: int, cells: list[str], width: int) -> Record:
+    if len(cells) > width:
+        if any(c.strip() for c in cells[width:]):
+            return Record(line, cells, f"row has {len(cells)} cells, the header has {width}")
+        cells = cells[:width]
+    elif len(cells) < width:
+        padded = cells + [""] * (width - len(cells))
+        return Record(line, padded, f"row has {len(cells)} cells, the header has {width}")
+    return Record(line, cells)
+
+
+def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    if fmt.kind == "xlsx":
+        yield from _xlsx_rows(p)
+        return
+    assert fmt.encoding and fmt.delimiter
+    with p.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        start = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportFileError(
+                    f"cannot parse line {start}: {exc} (an unclosed quote?)"
+                ) from exc
+            yield start, row
+            start = reader.line_num + 1
+
+
+def _xlsx_rows(p: Path, stop: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook  # noqa: PLC0415 - heavy, only for XLSX files
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad zip/xml
+        raise ImportFileError(f"cannot open the spreadsheet: {exc}") from exc
+    try:
+        ws = wb.worksheets[0]
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            if stop is not None and n > stop:
+                break
+            yield n, [_cell_text(v) for v in row]
+    finally:
+        wb.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
