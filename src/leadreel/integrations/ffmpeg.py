@@ -147,12 +147,24 @@ def run_ffmpeg(
     deadline; killing closes stdout, which ends the read loop.
     """
     exe = binary or find_ffmpeg()
-    cmd = [exe, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-           "-progress", "pipe:1", "-nostats", *args]
+    cmd = [
+        exe,
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-loglevel",
+        "error",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        *args,
+    ]
     timed_out = threading.Event()
     with tempfile.TemporaryFile(mode="w+b") as err:
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL
+            )
         except OSError as exc:
             raise FFmpegNotFound(f"cannot start ffmpeg {exe}: {exc}") from exc
 
@@ -201,7 +213,9 @@ def run_ffmpeg(
             returncode=returncode,
         )
     if returncode != 0:
-        raise FFmpegError(f"ffmpeg exited with {returncode}", stderr_tail=tail, returncode=returncode)
+        raise FFmpegError(
+            f"ffmpeg exited with {returncode}", stderr_tail=tail, returncode=returncode
+        )
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,28 @@ class EncodeSettings:
     def video_args(self, output: OutputSpec) -> list[str]:
         level = "4.1" if output.width * output.height <= 1920 * 1088 else "5.1"
         return [
-            "-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf),
-            "-profile:v", "high", "-level:v", level, "-pix_fmt", "yuv420p",
-            "-r", str(output.fps), "-g", str(output.fps * 2), "-keyint_min", str(output.fps),
-            "-threads", str(self.threads), "-video_track_timescale", "90000",
+            "-c:v",
+            "libx264",
+            "-preset",
+            self.preset,
+            "-crf",
+            str(self.crf),
+            "-profile:v",
+            "high",
+            "-level:v",
+            level,
+            "-pix_fmt",
+            "yuv420p",
+            "-r",
+            str(output.fps),
+            "-g",
+            str(output.fps * 2),
+            "-keyint_min",
+            str(output.fps),
+            "-threads",
+            str(self.threads),
+            "-video_track_timescale",
+            "90000",
         ]
 
     def audio_args(self) -> list[str]:
@@ -96,8 +114,15 @@ class FilterGraph:
         return f"{prefix}{self._labels}"
 
     def args(self) -> list[str]:
-        return [*self.inputs, "-filter_complex", ";".join(self.chains),
-                "-map", f"[{self.video}]", "-map", f"[{self.audio}]"]
+        return [
+            *self.inputs,
+            "-filter_complex",
+            ";".join(self.chains),
+            "-map",
+            f"[{self.video}]",
+            "-map",
+            f"[{self.audio}]",
+        ]
 
 
 def _quote(value: str) -> str:
@@ -217,21 +242,25 @@ class GraphBuilder:
         W, H, n = self.out.width, self.out.height, src.frames
         if isinstance(seg, FullscreenSegment):
             idx = self._clip_input(src)
-            cover = f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},format=yuv420p"
+            cover = (
+                f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},format=yuv420p"
+            )
             video = self._clip_video(idx, src, cover)
             audio = self._clip_audio(idx, src, seg)
         elif isinstance(seg, PipSegment):
             if seg.background.source == "website_scroll":
                 bg = self._scroll(src, n)
             else:
-                bg = self._still(src, anchor_top=seg.background.source == "website",
-                                 frames=n, zoom=0)
+                bg = self._still(
+                    src, anchor_top=seg.background.source == "website", frames=n, zoom=0
+                )
             idx = self._clip_input(src)
             video = self._pip(idx, src, seg, bg)
             audio = self._clip_audio(idx, src, seg)
         elif isinstance(seg, AudioOverImageSegment):
-            video = self._still(src, anchor_top=seg.image.source == "website", frames=n,
-                                zoom=seg.zoom)
+            video = self._still(
+                src, anchor_top=seg.image.source == "website", frames=n, zoom=seg.zoom
+            )
             idx = self._clip_input(src) if src.clip_info.audio is not None else None
             audio = self._clip_audio(idx, src, seg)
         else:  # pragma: no cover - the discriminated union is exhaustive
@@ -297,14 +326,23 @@ class GraphBuilder:
         x = xs[horiz or "mid"]
         y = ys["mid" if vert == "center" else vert]
         end = dur if overlay.end is None else min(overlay.end, dur)
-        parts = [f"textfile={_quote(str(path))}", "expansion=none", f"fontsize={size}",
-                 f"fontcolor={_quote(overlay.color)}", f"x={x}", f"y={y}",
-                 f"enable='between(t,{overlay.start:.3f},{end:.3f})'"]
+        parts = [
+            f"textfile={_quote(str(path))}",
+            "expansion=none",
+            f"fontsize={size}",
+            f"fontcolor={_quote(overlay.color)}",
+            f"x={x}",
+            f"y={y}",
+            f"enable='between(t,{overlay.start:.3f},{end:.3f})'",
+        ]
         if self.font_path is not None:
             parts.insert(0, f"fontfile={_quote(str(self.font_path))}")
         if overlay.box:
-            parts += ["box=1", f"boxcolor={_quote(overlay.box_color)}",
-                      f"boxborderw={max(2, size // 4)}"]
+            parts += [
+                "box=1",
+                f"boxcolor={_quote(overlay.box_color)}",
+                f"boxborderw={max(2, size // 4)}",
+            ]
         return "drawtext=" + ":".join(parts)
 
     # -- joining ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ raises :class:`~leadreel.integrations.ffmpeg.FFmpegTimeout`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -29,36 +28,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image, UnidentifiedImageError
+from leadreel.integrations.ffmpeg import FFmpegRunner, FFmpegTimeout, SubprocessRunner
+from leadreel.services.videos.graph import EncodeSettings, GraphBuilder, default_font
+from leadreel.services.videos.plan import (
+    Part,
+    RenderError,
+    cached_path,
+    check_transitions,
+    plan_parts,
+    resolve_sources,
+    thumbnail_time,
+    total_frames,
+)
+from leadreel.services.videos.templates import VideoTemplate
 
-from leadreel.integrations.ffmpeg import (
-    FFmpegRunner,
-    FFmpegTimeout,
-    MediaInfo,
-    MediaProbeError,
-    SubprocessRunner,
-    probe,
-)
-from leadreel.services.videos.graph import (
-    EncodeSettings,
-    GraphBuilder,
-    SegmentSources,
-    default_font,
-    frames_for,
-)
-from leadreel.services.videos.templates import (
-    AudioOverImageSegment,
-    PipSegment,
-    Segment,
-    VideoTemplate,
-)
+__all__ = ["RenderError", "RenderResult", "clear_cache", "render_video"]
 
 ProgressCallback = Callable[[float], None]
 _DEFAULT_FONT: Any = object()  # sentinel: "use DejaVu if installed"
-
-
-class RenderError(Exception):
-    """The inputs cannot make this video (missing clip, unreadable asset, bad timing)."""
 
 
 @dataclass(frozen=True)
@@ -69,58 +56,6 @@ class RenderResult:
     duration: float
     used_cached_segments: list[str] = field(default_factory=list)
     encoded_cached_segments: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Part:
-    indices: list[int]
-    cache_key: str | None = None  # set for a shared, lead-independent part
-
-
-_hash_memo: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash, memoised by (path, size, mtime) so a worker hashes each clip once."""
-    st = path.stat()
-    memo_key = (str(path), st.st_size, st.st_mtime_ns)
-    if memo_key not in _hash_memo:
-        with path.open("rb") as fh:
-            _hash_memo[memo_key] = hashlib.file_digest(fh, "sha256").hexdigest()
-    return _hash_memo[memo_key]
-
-
-def _image_size(path: Path | None) -> tuple[int, int] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        with Image.open(path) as img:
-            return img.size
-    except (UnidentifiedImageError, OSError):
-        return None
-
-
-def _pick_image(seg: Segment, images: Mapping[str, Path | None], assets: Mapping[str, Path],
-                fallback: Path | None) -> tuple[Path, tuple[int, int]] | None:
-    """The background/still for a segment, falling back to the title card when the
-    screenshot or ads image is missing or unreadable."""
-    if isinstance(seg, PipSegment):
-        source, asset_id = seg.background.source, seg.background.asset_id
-    elif isinstance(seg, AudioOverImageSegment):
-        source, asset_id = seg.image.source, seg.image.asset_id
-    else:
-        return None
-    candidates: list[Path | None] = {
-        "website_scroll": [images["website_full"], images["website_view"]],
-        "website": [images["website_view"], images["website_full"]],
-        "ads": [images["ads"]],
-        "image": [assets.get(asset_id or "")],
-    }[source]
-    for path in [*candidates, fallback]:
-        size = _image_size(path)
-        if path is not None and size is not None:
-            return path, size
-    raise RenderError(f"segment {seg.id!r}: no usable {source} image and no fallback image")
 
 
 class _Progress:
@@ -174,10 +109,13 @@ def render_video(
     out = template.output
     images = {"website_full": website_full, "website_view": website_view, "ads": ads}
 
-    sources = _resolve(template, assets, images, fallback_image)
-    _check_transitions(template, sources)
-    parts = _plan(template, assets, settings) if use_cache else [
-        _Part(list(range(len(template.segments))))]
+    sources = resolve_sources(template, assets, images, fallback_image)
+    check_transitions(template, sources)
+    parts = (
+        plan_parts(template, assets, settings)
+        if use_cache
+        else [Part(list(range(len(template.segments))))]
+    )
     if use_cache:
         cache_dir.mkdir(parents=True, exist_ok=True)
 
@@ -194,8 +132,11 @@ def render_video(
     with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name:
         tmp = Path(tmp_name)
         seconds = [sum(sources[i].frames for i in p.indices) / out.fps for p in parts]
-        todo = [p for p, s in zip(parts, seconds, strict=True)
-                if p.cache_key is None or not _cached_path(cache_dir, p).is_file()]
+        todo = [
+            p
+            for p, s in zip(parts, seconds, strict=True)
+            if p.cache_key is None or not cached_path(cache_dir, p).is_file()
+        ]
         weights = [s for p, s in zip(parts, seconds, strict=True) if p in todo]
         single = len(parts) == 1 and parts[0].cache_key is None
         weights += [0.0 if single else 0.05 * sum(seconds), 0.05 * sum(seconds)]
@@ -209,15 +150,25 @@ def render_video(
             builder.join(pieces, [template.segments[i].transition for i in part.indices[:-1]])
             length = builder.g.frames / out.fps
             if single:
-                args = [*builder.g.args(), *settings.video_args(out), *settings.audio_args(),
-                        "-movflags", "+faststart", str(tmp_video)]
-                runner.run(args, timeout=remaining(), on_progress=progress.step_callback(),
-                           total_seconds=length)
+                args = [
+                    *builder.g.args(),
+                    *settings.video_args(out),
+                    *settings.audio_args(),
+                    "-movflags",
+                    "+faststart",
+                    str(tmp_video),
+                ]
+                runner.run(
+                    args,
+                    timeout=remaining(),
+                    on_progress=progress.step_callback(),
+                    total_seconds=length,
+                )
                 progress.finish_step()
                 break
             seg_names = [template.segments[i].id for i in part.indices]
             if part.cache_key is not None:
-                target = _cached_path(cache_dir, part)
+                target = cached_path(cache_dir, part)
                 if target.is_file():
                     used += seg_names
                     part_files.append((target, builder.g.frames))
@@ -226,151 +177,141 @@ def render_video(
                 staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp.mov")
             else:
                 target = staging = tmp / f"part-{len(part_files)}.mov"
-            args = [*builder.g.args(), *settings.video_args(out), "-c:a", "pcm_s16le",
-                    "-f", "mov", str(staging)]
-            runner.run(args, timeout=remaining(), on_progress=progress.step_callback(),
-                       total_seconds=length)
+            args = [
+                *builder.g.args(),
+                *settings.video_args(out),
+                "-c:a",
+                "pcm_s16le",
+                "-f",
+                "mov",
+                str(staging),
+            ]
+            runner.run(
+                args,
+                timeout=remaining(),
+                on_progress=progress.step_callback(),
+                total_seconds=length,
+            )
             if staging != target:
                 os.replace(staging, target)  # atomic: a concurrent worker sees all or nothing
             part_files.append((target, builder.g.frames))
             progress.finish_step()
         if not single:
-            _join(runner, part_files, tmp, tmp_video, settings, out.fps, remaining(),
-                  progress.step_callback())
+            _join(
+                runner,
+                part_files,
+                tmp,
+                tmp_video,
+                settings,
+                out.fps,
+                remaining(),
+                progress.step_callback(),
+            )
             progress.finish_step()
         os.replace(tmp_video, video)
 
-    total_frames = _total_frames(template, sources)
-    duration = total_frames / out.fps
+    duration = total_frames(template, sources) / out.fps
     thumb = out_dir / f"{basename}.jpg"
     preview = out_dir / f"{basename}.{preview_format}"
-    at = _thumbnail_time(template, sources, duration)
+    at = thumbnail_time(template, sources, duration)
     _stills(runner, video, thumb, preview, at=at, duration=duration, timeout=remaining())
     progress.finish_step()
     return RenderResult(video, thumb, preview, duration, used, encoded)
-
-
-def _resolve(template: VideoTemplate, assets: Mapping[str, Path],
-             images: Mapping[str, Path | None], fallback: Path | None) -> list[SegmentSources]:
-    probes: dict[Path, MediaInfo] = {}
-    result = []
-    for seg in template.segments:
-        clip = assets.get(seg.clip)
-        if clip is None or not Path(clip).is_file():
-            raise RenderError(f"segment {seg.id!r}: clip asset {seg.clip!r} is missing")
-        clip = Path(clip)
-        if clip not in probes:
-            try:
-                probes[clip] = probe(clip)
-            except MediaProbeError as exc:
-                raise RenderError(f"segment {seg.id!r}: {exc}") from exc
-        info = probes[clip]
-        seconds = seg.duration or info.duration
-        if seconds <= 0:
-            raise RenderError(f"segment {seg.id!r}: clip {clip.name} has no duration")
-        picked = _pick_image(seg, images, assets, fallback)
-        result.append(SegmentSources(
-            clip=clip, clip_info=info, frames=frames_for(seconds, template.output.fps),
-            image=picked[0] if picked else None, image_size=picked[1] if picked else None))
-    return result
-
-
-def _check_transitions(template: VideoTemplate, sources: list[SegmentSources]) -> None:
-    fps = template.output.fps
-    for i, seg in enumerate(template.segments[:-1]):
-        if seg.transition.is_cut:
-            continue
-        td = round(seg.transition.duration * fps)
-        shortest = min(sources[i].frames, sources[i + 1].frames)
-        if td >= shortest:
-            raise RenderError(
-                f"segments[{i}].transition.duration: {seg.transition.duration}s is not shorter "
-                f"than the segments it joins ({shortest / fps:.2f}s)"
-            )
-
-
-def _plan(template: VideoTemplate, assets: Mapping[str, Path],
-          settings: EncodeSettings) -> list[_Part]:
-    """Split the segments into cached (shared) parts and per-lead runs between them."""
-    cacheable = set(template.cacheable_segments())
-    hashes = {template.segments[i].clip: file_sha256(Path(assets[template.segments[i].clip]))
-              for i in cacheable}
-    parts: list[_Part] = []
-    run: list[int] = []
-    for i in range(len(template.segments)):
-        if i in cacheable:
-            if run:
-                parts.append(_Part(run))
-                run = []
-            key = template.segment_cache_key(i, asset_hashes=hashes,
-                                             encoder=settings.cache_fields())
-            parts.append(_Part([i], key))
-        else:
-            run.append(i)
-    if run:
-        parts.append(_Part(run))
-    return parts
-
-
-def _cached_path(cache_dir: Path, part: _Part) -> Path:
-    return cache_dir / f"segment-{part.cache_key}.mov"
-
-
-def _total_frames(template: VideoTemplate, sources: list[SegmentSources]) -> int:
-    fps = template.output.fps
-    total = sum(s.frames for s in sources)
-    for seg in template.segments[:-1]:
-        if not seg.transition.is_cut:
-            total -= round(seg.transition.duration * fps)
-    return total
-
-
-def _thumbnail_time(template: VideoTemplate, sources: list[SegmentSources],
-                    duration: float) -> float:
-    """Middle of the first picture-in-picture segment (the most personal frame), else 1/3."""
-    fps, start = template.output.fps, 0
-    for seg, src in zip(template.segments, sources, strict=True):
-        if isinstance(seg, PipSegment):
-            return (start + src.frames / 2) / fps
-        start += src.frames - (0 if seg.transition.is_cut else round(seg.transition.duration * fps))
-    return duration / 3
 
 
 def _concat_line(path: Path) -> str:
     return "file '" + str(path.resolve()).replace("'", "'\\''") + "'"
 
 
-def _join(runner: FFmpegRunner, parts: list[tuple[Path, int]], tmp: Path, output: Path,
-          settings: EncodeSettings, fps: int, timeout: float,
-          on_progress: ProgressCallback | None) -> None:
+def _join(
+    runner: FFmpegRunner,
+    parts: list[tuple[Path, int]],
+    tmp: Path,
+    output: Path,
+    settings: EncodeSettings,
+    fps: int,
+    timeout: float,
+    on_progress: ProgressCallback | None,
+) -> None:
     """Concat demuxer, video stream-copied; the whole audio track encoded to AAC here."""
     listing = tmp / "parts.txt"
     lines = [f"{_concat_line(p)}\nduration {frames / fps:.6f}" for p, frames in parts]
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     total = sum(frames for _, frames in parts) / fps
-    runner.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-map", "0:a",
-                "-c:v", "copy", *settings.audio_args(), "-movflags", "+faststart", str(output)],
-               timeout=timeout, on_progress=on_progress, total_seconds=total)
+    runner.run(
+        [
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-map",
+            "0:v",
+            "-map",
+            "0:a",
+            "-c:v",
+            "copy",
+            *settings.audio_args(),
+            "-movflags",
+            "+faststart",
+            str(output),
+        ],
+        timeout=timeout,
+        on_progress=on_progress,
+        total_seconds=total,
+    )
 
 
-def _stills(runner: FFmpegRunner, video: Path, thumb: Path, preview: Path, *, at: float,
-            duration: float, timeout: float, seconds: float = 3.0, width: int = 320) -> None:
+def _stills(
+    runner: FFmpegRunner,
+    video: Path,
+    thumb: Path,
+    preview: Path,
+    *,
+    at: float,
+    duration: float,
+    timeout: float,
+    seconds: float = 3.0,
+    width: int = 320,
+) -> None:
     """One ffmpeg run for both email images: a JPEG frame and a small looping animation."""
     start = max(0.0, min(at, duration - seconds))
     if preview.suffix == ".gif":
-        anim = (f"fps=10,scale={width}:-2:flags=lanczos,split[g1][g2];"
-                "[g2]palettegen=max_colors=128:stats_mode=diff[pal];"
-                "[g1][pal]paletteuse=dither=bayer:bayer_scale=4[anim]")
+        anim = (
+            f"fps=10,scale={width}:-2:flags=lanczos,split[g1][g2];"
+            "[g2]palettegen=max_colors=128:stats_mode=diff[pal];"
+            "[g1][pal]paletteuse=dither=bayer:bayer_scale=4[anim]"
+        )
         codec = ["-loop", "0"]
     else:
         anim = f"fps=12,scale={width}:-2:flags=lanczos[anim]"
         codec = ["-c:v", "libwebp_anim", "-loop", "0", "-q:v", "60"]
-    graph = (f"[0:v]split[a][b];[a]trim=start_frame=0:end_frame=1,setpts=PTS-STARTPTS[th];"
-             f"[b]{anim}")
-    runner.run(["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}", "-i", str(video),
-                "-filter_complex", graph, "-map", "[th]", "-frames:v", "1", "-q:v", "3",
-                str(thumb), "-map", "[anim]", *codec, str(preview)],
-               timeout=timeout)
+    graph = f"[0:v]split[a][b];[a]trim=start_frame=0:end_frame=1,setpts=PTS-STARTPTS[th];[b]{anim}"
+    runner.run(
+        [
+            "-ss",
+            f"{start:.3f}",
+            "-t",
+            f"{seconds:.3f}",
+            "-i",
+            str(video),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[th]",
+            "-frames:v",
+            "1",
+            "-q:v",
+            "3",
+            str(thumb),
+            "-map",
+            "[anim]",
+            *codec,
+            str(preview),
+        ],
+        timeout=timeout,
+    )
     for path in (thumb, preview):
         if not path.is_file() or path.stat().st_size == 0:
             raise RenderError(f"ffmpeg produced no {path.name}")

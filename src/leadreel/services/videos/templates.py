@@ -125,7 +125,9 @@ class ImageSource(_Model):
         if self.source == "image" and not self.asset_id:
             raise ValueError("asset_id is required when source is 'image'")
         if self.source != "image" and self.asset_id:
-            raise ValueError(f"asset_id is only allowed when source is 'image', not {self.source!r}")
+            raise ValueError(
+                f"asset_id is only allowed when source is 'image', not {self.source!r}"
+            )
         return self
 
 
@@ -138,8 +140,10 @@ class PipBackground(_Model):
     @model_validator(mode="after")
     def _check_asset(self) -> PipBackground:
         ImageSource.model_validate(
-            {"source": "website" if self.source == "website_scroll" else self.source,
-             "asset_id": self.asset_id}
+            {
+                "source": "website" if self.source == "website_scroll" else self.source,
+                "asset_id": self.asset_id,
+            }
         )
         return self
 
@@ -157,7 +161,8 @@ class _Segment(_Model):
     def _check_fades(self) -> _Segment:
         if self.duration is not None and self.fade_in + self.fade_out > self.duration:
             raise ValueError(
-                f"fade_in + fade_out ({self.fade_in + self.fade_out}) exceed duration {self.duration}"
+                f"fade_in + fade_out ({self.fade_in + self.fade_out}) "
+                f"exceed duration {self.duration}"
             )
         return self
 
@@ -233,7 +238,11 @@ class VideoTemplate(_Model):
         for index, (seg, nxt) in enumerate(zip(self.segments, self.segments[1:], strict=False)):
             td = seg.transition.duration
             for other in (seg, nxt):
-                if not seg.transition.is_cut and other.duration is not None and td >= other.duration:
+                if (
+                    not seg.transition.is_cut
+                    and other.duration is not None
+                    and td >= other.duration
+                ):
                     raise ValueError(
                         f"segments[{index}].transition.duration: {td}s is not shorter than "
                         f"segment {other.id!r} ({other.duration}s)"
@@ -320,9 +329,7 @@ DEFAULT_TEMPLATE = VideoTemplate.model_validate(
                 "circle": True,
                 "background": {"source": "website_scroll"},
                 "fade_in": 0.3,
-                "texts": [
-                    {"text": "Made for {company_name}", "position": "top_left", "end": 4}
-                ],
+                "texts": [{"text": "Made for {company_name}", "position": "top_left", "end": 4}],
                 "transition": {"type": "fade", "duration": 0.5},
             },
             {
