@@ -40,7 +40,7 @@ class Company(TimestampMixin, Base):
     screenshots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL", use_alter=True)
+        ForeignKey("import_batches.id", ondelete="SET NULL")
     )
 
 #: Core field key -> Company attribute, for mapping, exports and the chat.

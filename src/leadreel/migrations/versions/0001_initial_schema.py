@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:06:35.982456
+Create Date: 2026-11-25 17:08:23.470588
 """
 from alembic import op
 import sqlalchemy as sa
@@ -80,42 +80,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
         batch_op.create_index('ix_chat_messages_user', ['user_id', 'id'], unique=False)
-
-    op.create_table('companies',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('name_key', sa.String(length=300), nullable=False),
-    sa.Column('domain', sa.String(length=255), nullable=True),
-    sa.Column('website', sa.String(length=2048), nullable=True),
-    sa.Column('phone', sa.String(length=64), nullable=True),
-    sa.Column('industry', sa.String(length=200), nullable=True),
-    sa.Column('employee_count', sa.String(length=64), nullable=True),
-    sa.Column('annual_revenue', sa.String(length=64), nullable=True),
-    sa.Column('linkedin_url', sa.String(length=2048), nullable=True),
-    sa.Column('facebook_url', sa.String(length=2048), nullable=True),
-    sa.Column('instagram_url', sa.String(length=2048), nullable=True),
-    sa.Column('twitter_url', sa.String(length=2048), nullable=True),
-    sa.Column('ads_url', sa.String(length=2048), nullable=True),
-    sa.Column('address', sa.String(length=500), nullable=True),
-    sa.Column('city', sa.String(length=200), nullable=True),
-    sa.Column('state', sa.String(length=200), nullable=True),
-    sa.Column('postal_code', sa.String(length=32), nullable=True),
-    sa.Column('country', sa.String(length=200), nullable=True),
-    sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('extra', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('inferred', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('screenshots', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('created_by_batch_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_batch_id'], ['import_batches.id'], name=op.f('fk_companies_created_by_batch_id_import_batches'), ondelete='SET NULL', use_alter=True),
-    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_companies_owner_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_companies'))
-    )
-    with op.batch_alter_table('companies', schema=None) as batch_op:
-        batch_op.create_index('ix_companies_domain', ['domain'], unique=False)
-        batch_op.create_index('ix_companies_name_key', ['name_key'], unique=False)
 
     op.create_table('drive_accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,6 +170,42 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_video_templates_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_video_templates'))
     )
+    op.create_table('companies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('name_key', sa.String(length=300), nullable=False),
+    sa.Column('domain', sa.String(length=255), nullable=True),
+    sa.Column('website', sa.String(length=2048), nullable=True),
+    sa.Column('phone', sa.String(length=64), nullable=True),
+    sa.Column('industry', sa.String(length=200), nullable=True),
+    sa.Column('employee_count', sa.String(length=64), nullable=True),
+    sa.Column('annual_revenue', sa.String(length=64), nullable=True),
+    sa.Column('linkedin_url', sa.String(length=2048), nullable=True),
+    sa.Column('facebook_url', sa.String(length=2048), nullable=True),
+    sa.Column('instagram_url', sa.String(length=2048), nullable=True),
+    sa.Column('twitter_url', sa.String(length=2048), nullable=True),
+    sa.Column('ads_url', sa.String(length=2048), nullable=True),
+    sa.Column('address', sa.String(length=500), nullable=True),
+    sa.Column('city', sa.String(length=200), nullable=True),
+    sa.Column('state', sa.String(length=200), nullable=True),
+    sa.Column('postal_code', sa.String(length=32), nullable=True),
+    sa.Column('country', sa.String(length=200), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('extra', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('inferred', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('screenshots', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_batch_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_batch_id'], ['import_batches.id'], name=op.f('fk_companies_created_by_batch_id_import_batches'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_companies_owner_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_companies'))
+    )
+    with op.batch_alter_table('companies', schema=None) as batch_op:
+        batch_op.create_index('ix_companies_domain', ['domain'], unique=False)
+        batch_op.create_index('ix_companies_name_key', ['name_key'], unique=False)
+
     op.create_table('import_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -356,17 +356,17 @@ def downgrade() -> None:
         batch_op.drop_index('ix_import_changes_batch')
 
     op.drop_table('import_changes')
+    with op.batch_alter_table('companies', schema=None) as batch_op:
+        batch_op.drop_index('ix_companies_name_key')
+        batch_op.drop_index('ix_companies_domain')
+
+    op.drop_table('companies')
     op.drop_table('video_templates')
     op.drop_table('saved_mappings')
     op.drop_table('media_assets')
     op.drop_table('import_batches')
     op.drop_table('export_templates')
     op.drop_table('drive_accounts')
-    with op.batch_alter_table('companies', schema=None) as batch_op:
-        batch_op.drop_index('ix_companies_name_key')
-        batch_op.drop_index('ix_companies_domain')
-
-    op.drop_table('companies')
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_chat_messages_user')
 

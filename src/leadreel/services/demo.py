@@ -1,0 +1,43 @@
+"""Demo data so a first ``make run`` shows a working product."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadreel.config import Settings
+from leadreel.models import Lead, User
+from leadreel.services.setup import create_user
+
+DEMO_USERS = (
+    ("admin@demo.leadreel.local", "demo-admin-pass", "admin", "Demo Admin"),
+    ("manager@demo.leadreel.local", "demo-manager-pass", "manager", "Demo Manager"),
+    ("rep@demo.leadreel.local", "demo-rep-pass", "rep", "Demo Rep"),
+)
+DEMO_CSV = Path(__file__).resolve().parent.parent / "data" / "demo_leads.csv"
+
+
+def create_demo(session: Session, settings: Settings, *, force: bool = False) -> dict[str, Any]:
+    """Idempotent: existing demo users are kept; leads are imported once."""
+    lines = []
+    for email, password, role, name in DEMO_USERS:
+        if session.scalar(select(User).where(User.email == email)) is None:
+            create_user(session, email, password, role, name)
+    lines.append("Demo logins (change these before real use):")
+    lines += [f"  {role:<8} {email}  /  {password}" for email, password, role, _ in DEMO_USERS]
+    has_leads = (session.scalar(select(func.count(Lead.id))) or 0) > 0
+    if has_leads and not force:
+        lines.append("Leads exist already; demo batch not imported again.")
+        return {"lines": lines}
+    try:
+        from leadreel.services.importing.importer import import_demo_file
+    except ImportError:
+        lines.append("Importer not available yet; no demo leads.")
+        return {"lines": lines}
+    rep = session.scalar(select(User).where(User.email == DEMO_USERS[2][0]))
+    counts = import_demo_file(session, settings, DEMO_CSV, owner=rep)
+    lines.append(f"Demo batch imported: {counts}")
+    return {"lines": lines}

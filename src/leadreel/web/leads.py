@@ -1,0 +1,65 @@
+"""The leads overview and one lead's page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from leadreel.extensions import db
+from leadreel.models import Company, ImportBatch, Lead, User
+from leadreel.services.permissions import scope_batches, scope_leads
+from leadreel.web.permissions import get_owned, require
+
+bp = Blueprint("leads", __name__)
+
+SORTS = {
+    "name": (Lead.last_name, Lead.first_name),
+    "company": (Company.name,),
+    "email": (Lead.email,),
+    "created": (Lead.created_at,),
+    "status": (Lead.status,),
+}
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@require("leads.edit")
+def index():  # type: ignore[no-untyped-def]
+    """A sortable, filterable table of the leads the user may see."""
+    args = request.args
+    query = scope_leads(select(Lead).outerjoin(Company, Lead.company_id == Company.id), current_user)
+    if q := args.get("q", "").strip():
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Lead.first_name).like(like), func.lower(Lead.last_name).like(like),
+                func.lower(Lead.email).like(like), func.lower(Company.name).like(like),
+                func.lower(Company.domain).like(like),
+            )
+        )
+    if batch := args.get("batch", type=int):
+        query = query.where(Lead.batch_id == batch)
+    if status := args.get("status"):
+        query = query.where(Lead.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    sort = args.get("sort", "created")
+    columns = SORTS.get(sort, SORTS["created"])
+    desc = args.get("dir", "desc" if sort == "created" else "asc") == "desc"
+    order = [c.desc() if desc else c.asc() for c in columns] + [Lead.id.desc() if desc else Lead.id.asc()]
+    page = max(args.get("page", 1, type=int), 1)
+    leads = db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    batches = db.session.scalars(scope_batches(select(ImportBatch), current_user).order_by(ImportBatch.id.desc()).limit(50)).all()
+    return render_template(
+        "leads/index.html", leads=leads, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        sort=sort, desc=desc, batches=batches, args=args,
+    )
+
+
+@bp.route("/leads/<int:lead_id>")
+@require("leads.edit")
+def detail(lead_id: int):  # type: ignore[no-untyped-def]
+    """Everything known about one lead."""
+    lead = get_owned(Lead, lead_id, "leads.edit")
+    owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
+    return render_template("leads/detail.html", lead=lead, owner=owner)

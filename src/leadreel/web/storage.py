@@ -1,0 +1,16 @@
+"""Storage (being built; the page says so)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from leadreel.web.permissions import require
+
+bp = Blueprint("storage", __name__, url_prefix="/storage")
+
+
+@bp.route("/")
+@require("storage.manage")
+def index():  # type: ignore[no-untyped-def]
+    """Placeholder page until the feature lands."""
+    return render_template("coming.html", title="Storage")
