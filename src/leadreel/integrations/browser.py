@@ -140,18 +140,18 @@ class Browser:
         return self.proxy.check_url(url)
 
     @contextmanager
-    def new_context(self) -> Iterator[Any]:
+    def new_context(self, *, viewport: tuple[int, int] | None = None) -> Iterator[Any]:
         """A fresh, isolated context for one lead; relaunches Chromium if it died."""
         self.start()
         try:
-            context = self._new_context()
+            context = self._new_context(viewport or self.viewport)
         except Exception:
             if self.is_connected():
                 raise
             log.warning("chromium disconnected; relaunching")
             self._browser = None
             self._launch()
-            context = self._new_context()
+            context = self._new_context(viewport or self.viewport)
         try:
             yield context
         finally:
@@ -160,8 +160,8 @@ class Browser:
             except Exception:  # the browser may have crashed mid-capture
                 log.debug("context close failed", exc_info=True)
 
-    def _new_context(self) -> Any:
-        width, height = self.viewport
+    def _new_context(self, viewport: tuple[int, int]) -> Any:
+        width, height = viewport
         return self._browser.new_context(
             viewport={"width": width, "height": height},
             service_workers="block",
@@ -171,9 +171,9 @@ class Browser:
         )
 
     @contextmanager
-    def new_page(self) -> Iterator[Any]:
+    def new_page(self, *, viewport: tuple[int, int] | None = None) -> Iterator[Any]:
         """A page in a fresh context (the common case: one page per capture)."""
-        with self.new_context() as context:
+        with self.new_context(viewport=viewport) as context:
             yield context.new_page()
 
 

@@ -180,6 +180,17 @@ class EgressProxy:
         """True when an explicit allow rule covers this resolved socket address."""
         return any(rule.matches(ip, port) for rule in self.allow)
 
+    def last_refusal(self, host: str) -> Refusal | None:
+        """The most recent refusal for ``host`` (to explain a browser's opaque tunnel error)."""
+        host = host.lower().rstrip(".")
+        with self._lock:
+            return next((r for r in reversed(self.refusals) if r.host == host), None)
+
+    def refusal_log(self) -> list[Refusal]:
+        """A snapshot of recent refusals, oldest first."""
+        with self._lock:
+            return list(self.refusals)
+
     def check_url(self, url: str) -> str:
         """:func:`check_url` with this proxy's allow-list applied to IP-literal hosts."""
         return check_url(url, is_allowed=self.is_allowed)
@@ -318,7 +329,9 @@ class EgressProxy:
     def _refuse(
         self, client: socket.socket, host: str, port: int, reason: str, status: int = 403
     ) -> None:
-        self.refusals.append(Refusal(host, port, reason))
+        host = host.lower().rstrip(".")
+        with self._lock:
+            self.refusals.append(Refusal(host, port, reason))
         level = logging.INFO if reason == "denied host" else logging.WARNING
         log.log(level, "egress refused host=%s port=%s reason=%s", host, port, reason)
-        reply(client, status, f"egress refused: {reason}")
+        reply(client, status, f"egress refused: {reason}", refused=reason)

@@ -43,12 +43,15 @@ def read_head(sock: socket.socket) -> tuple[bytes | None, bytes]:
     return head, rest
 
 
-def reply(sock: socket.socket, status: int, text: str) -> None:
+def reply(sock: socket.socket, status: int, text: str, refused: str | None = None) -> None:
+    """A complete short response; ``refused`` adds ``X-Egress-Refused`` so a caller that sees
+    the status can report the filter's reason instead of a bare 403."""
     phrase = {400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway"}.get(status, "Error")
     body = (text + "\n").encode()
+    extra = f"X-Egress-Refused: {refused}\r\n" if refused else ""
     head = (
         f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
     )
     try:
         sock.sendall(head.encode() + body)
