@@ -246,6 +246,9 @@ def _apply_ai(
     except AIProviderError as exc:
         warnings.append(f"AI mapping unavailable ({exc}); used the rules instead")
         return
+    except Exception as exc:  # a third-party provider must not break the import
+        warnings.append(f"AI mapping failed ({type(exc).__name__}); used the rules instead")
+        return
     known = {s.key for s in specs}
     by_header = {s.header: s for s in suggestions}
     for col in unsure:
