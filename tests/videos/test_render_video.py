@@ -1,0 +1,162 @@
+"""Real renders (small and fast): durations, streams, and pixels from decoded frames."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from leadreel.integrations.ffmpeg import FFmpegTimeout, probe
+from leadreel.services.videos.render import RenderError, RenderResult
+
+from .conftest import (
+    BLUE,
+    FPS,
+    GREEN,
+    H,
+    MAGENTA,
+    RED,
+    THREE_SEGMENTS,
+    YELLOW,
+    W,
+    count_frames,
+    frames_at,
+    is_color,
+    make_template,
+    mean_color,
+)
+
+Render = Callable[..., RenderResult]
+PIP_BOX = (226, 128, 302, 164)  # inside the 96x54 pip at x=216, y=118
+BG_BOX = (10, 10, 120, 60)  # top-left, away from the pip
+CENTER = (120, 75, 200, 105)
+
+
+def test_three_segment_render_has_exact_duration_streams_and_size(
+    render: Render, site_png: Path, ads_png: Path
+) -> None:
+    result = render(make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png)
+    info = probe(result.video)
+    assert result.duration == pytest.approx(4.0)
+    assert info.duration == pytest.approx(4.0, abs=0.1)
+    assert info.video is not None and info.audio is not None
+    assert (info.video.codec, info.video.width, info.video.height) == ("h264", W, H)
+    assert info.video.fps == pytest.approx(FPS)
+    assert info.audio.codec == "aac"
+    assert count_frames(result.video) == 4 * FPS
+    assert result.thumbnail.stat().st_size > 0 and result.preview.stat().st_size > 0
+    assert result.preview.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+
+def test_pixels_show_presenter_scrolling_site_ads_and_text(
+    render: Render, site_png: Path, ads_png: Path
+) -> None:
+    result = render(make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png)
+    intro, pip_start, pip_end, text_on, text_off = frames_at(
+        result.video, [0.4, 1.05, 2.95, 3.2, 3.8]
+    )
+    assert is_color(intro, (20, 20, 300, 160), GREEN)
+    assert is_color(pip_start, PIP_BOX, GREEN), mean_color(pip_start, *PIP_BOX)
+    assert is_color(pip_start, BG_BOX, BLUE), mean_color(pip_start, *BG_BOX)
+    # scrolled to the bottom of the page by the end of the segment
+    assert is_color(pip_end, BG_BOX, RED), mean_color(pip_end, *BG_BOX)
+    assert is_color(pip_end, PIP_BOX, GREEN)
+    # the text overlay (shown until 0.5 s into the segment) changes the centre pixels
+    assert not is_color(text_on, CENTER, YELLOW, tol=60), mean_color(text_on, *CENTER)
+    assert is_color(text_off, CENTER, YELLOW)
+    assert is_color(text_on, (5, 5, 60, 40), YELLOW)  # ads around the text
+
+
+def test_circle_pip_over_still_website_keeps_corners_transparent(
+    render: Render, site_png: Path
+) -> None:
+    template = make_template(
+        [{"type": "pip", "id": "p", "clip": "green", "duration": 1.0, "position": "tl",
+          "size": 0.5, "margin": 0, "circle": True, "background": {"source": "website"}}]
+    )
+    result = render(template, website_full=site_png)
+    (frame,) = frames_at(result.video, [0.5])
+    assert is_color(frame, (70, 70, 90, 90), GREEN)  # centre of the 160x160 circle
+    assert is_color(frame, (0, 0, 8, 8), BLUE)  # corner of its square: masked out
+
+
+def test_missing_screenshot_and_ads_fall_back_to_the_title_card(
+    render: Render, card_png: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_text("not an image")
+    result = render(make_template(THREE_SEGMENTS), website_full=broken, ads=None,
+                    fallback_image=card_png)
+    pip_frame, ads_frame = frames_at(result.video, [1.5, 3.8])
+    assert is_color(pip_frame, BG_BOX, MAGENTA), mean_color(pip_frame, *BG_BOX)
+    assert is_color(pip_frame, PIP_BOX, GREEN)
+    assert is_color(ads_frame, CENTER, MAGENTA)
+
+
+def test_missing_image_without_fallback_is_a_clear_error(render: Render) -> None:
+    with pytest.raises(RenderError, match="site.*website_scroll"):
+        render(make_template(THREE_SEGMENTS))
+
+
+def test_missing_clip_asset_is_a_clear_error(render: Render, site_png: Path) -> None:
+    with pytest.raises(RenderError, match="clip asset 'green' is missing"):
+        render(make_template(THREE_SEGMENTS), assets={}, website_full=site_png)
+
+
+def test_intro_is_encoded_once_and_reused_for_the_second_lead(
+    render: Render, site_png: Path, ads_png: Path, tmp_path: Path
+) -> None:
+    template = make_template(THREE_SEGMENTS)
+    cache = tmp_path / "shared-cache"
+    first = render(template, website_full=site_png, ads=ads_png, cache_dir=cache,
+                   out_dir=tmp_path / "lead1", variables={"first_name": "Ann"})
+    second = render(template, website_full=site_png, ads=ads_png, cache_dir=cache,
+                    out_dir=tmp_path / "lead2", variables={"first_name": "Bob"})
+    assert first.encoded_cached_segments == ["intro"] and first.used_cached_segments == []
+    assert second.used_cached_segments == ["intro"] and second.encoded_cached_segments == []
+    assert len(list(cache.iterdir())) == 1
+    for result in (first, second):
+        assert probe(result.video).duration == pytest.approx(4.0, abs=0.1)
+        assert count_frames(result.video) == 4 * FPS  # decodes fully across the seam
+        intro, pip = frames_at(result.video, [0.4, 1.5])
+        assert is_color(intro, (20, 20, 300, 160), GREEN)
+        assert is_color(pip, PIP_BOX, GREEN)
+
+
+def test_xfade_out_of_the_intro_disables_caching_and_shortens_the_video(
+    render: Render, site_png: Path, ads_png: Path, tmp_path: Path
+) -> None:
+    segments = [dict(s) for s in THREE_SEGMENTS]
+    segments[0]["transition"] = {"type": "fade", "duration": 0.5}
+    template = make_template(segments)
+    assert template.lead_independent_segments() == [0]
+    assert template.cacheable_segments() == []
+    result = render(template, website_full=site_png, ads=ads_png, cache_dir=tmp_path / "c")
+    assert result.used_cached_segments == [] and result.encoded_cached_segments == []
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+    assert result.duration == pytest.approx(3.5)
+    assert probe(result.video).duration == pytest.approx(3.5, abs=0.1)
+    assert count_frames(result.video) == round(3.5 * FPS)
+
+
+def test_progress_reaches_one(render: Render, site_png: Path, ads_png: Path) -> None:
+    seen: list[float] = []
+    render(make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png,
+           on_progress=seen.append)
+    assert seen and seen[-1] == pytest.approx(1.0)
+    assert all(0.0 <= f <= 1.0 for f in seen)
+    assert seen == sorted(seen)
+
+
+def test_timeout_kills_ffmpeg_and_raises(render: Render, site_png: Path, ads_png: Path) -> None:
+    long = make_template(
+        [{"type": "pip", "id": "long", "clip": "green", "duration": 300,
+          "background": {"source": "website_scroll"}}],
+        width=1280, height=720,
+    )
+    started = time.monotonic()
+    with pytest.raises(FFmpegTimeout):
+        render(long, website_full=site_png, timeout=0.5)
+    assert time.monotonic() - started < 10
