@@ -34,10 +34,26 @@ def green_clip(media_dir: Path) -> Path:
     """A 2 s pure-green 'presenter' at 640x360 with a 440 Hz tone."""
     path = media_dir / "green.mp4"
     run_ffmpeg(
-        ["-f", "lavfi", "-i", "color=c=0x00FF00:s=640x360:r=30:d=2",
-         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-shortest", str(path)],
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x00FF00:s=640x360:r=30:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ],
         timeout=30,
     )
     return path
@@ -71,19 +87,43 @@ def card_png(media_dir: Path) -> Path:
 
 def make_template(segments: list[dict], **output: int) -> VideoTemplate:
     return VideoTemplate.model_validate(
-        {"name": "test", "output": {"width": W, "height": H, "fps": FPS, **output},
-         "segments": segments}
+        {
+            "name": "test",
+            "output": {"width": W, "height": H, "fps": FPS, **output},
+            "segments": segments,
+        }
     )
 
 
 THREE_SEGMENTS = [
     {"type": "fullscreen", "id": "intro", "clip": "green", "duration": 1.0, "fade_out": 0.2},
-    {"type": "pip", "id": "site", "clip": "green", "duration": 2.0, "position": "br",
-     "size": 0.3, "margin": 8, "background": {"source": "website_scroll"}},
-    {"type": "audio_over_image", "id": "ads", "clip": "green", "duration": 1.0,
-     "image": {"source": "ads"},
-     "texts": [{"text": "Hi {first_name}", "position": "center", "size": 0.3,
-                "color": "white", "box_color": "black", "end": 0.5}]},
+    {
+        "type": "pip",
+        "id": "site",
+        "clip": "green",
+        "duration": 2.0,
+        "position": "br",
+        "size": 0.3,
+        "margin": 8,
+        "background": {"source": "website_scroll"},
+    },
+    {
+        "type": "audio_over_image",
+        "id": "ads",
+        "clip": "green",
+        "duration": 1.0,
+        "image": {"source": "ads"},
+        "texts": [
+            {
+                "text": "Hi {first_name}",
+                "position": "center",
+                "size": 0.3,
+                "color": "white",
+                "box_color": "black",
+                "end": 0.5,
+            }
+        ],
+    },
 ]
 
 
@@ -128,7 +168,8 @@ def mean_color(frame: Image.Image, x0: int, y0: int, x1: int, y1: int) -> tuple[
     return tuple(int(c) for c in ImageStat.Stat(frame.crop((x0, y0, x1, y1))).mean)
 
 
-def is_color(frame: Image.Image, box: tuple[int, int, int, int],
-             color: tuple[int, int, int], tol: int = 40) -> bool:
+def is_color(
+    frame: Image.Image, box: tuple[int, int, int, int], color: tuple[int, int, int], tol: int = 40
+) -> bool:
     got = mean_color(frame, *box)
     return all(abs(g - c) <= tol for g, c in zip(got, color, strict=True))

@@ -15,11 +15,11 @@ from .conftest import (
     BLUE,
     FPS,
     GREEN,
-    H,
     MAGENTA,
     RED,
     THREE_SEGMENTS,
     YELLOW,
+    H,
     W,
     count_frames,
     frames_at,
@@ -73,8 +73,19 @@ def test_circle_pip_over_still_website_keeps_corners_transparent(
     render: Render, site_png: Path
 ) -> None:
     template = make_template(
-        [{"type": "pip", "id": "p", "clip": "green", "duration": 1.0, "position": "tl",
-          "size": 0.5, "margin": 0, "circle": True, "background": {"source": "website"}}]
+        [
+            {
+                "type": "pip",
+                "id": "p",
+                "clip": "green",
+                "duration": 1.0,
+                "position": "tl",
+                "size": 0.5,
+                "margin": 0,
+                "circle": True,
+                "background": {"source": "website"},
+            }
+        ]
     )
     result = render(template, website_full=site_png)
     (frame,) = frames_at(result.video, [0.5])
@@ -87,8 +98,9 @@ def test_missing_screenshot_and_ads_fall_back_to_the_title_card(
 ) -> None:
     broken = tmp_path / "broken.png"
     broken.write_text("not an image")
-    result = render(make_template(THREE_SEGMENTS), website_full=broken, ads=None,
-                    fallback_image=card_png)
+    result = render(
+        make_template(THREE_SEGMENTS), website_full=broken, ads=None, fallback_image=card_png
+    )
     pip_frame, ads_frame = frames_at(result.video, [1.5, 3.8])
     assert is_color(pip_frame, BG_BOX, MAGENTA), mean_color(pip_frame, *BG_BOX)
     assert is_color(pip_frame, PIP_BOX, GREEN)
@@ -110,10 +122,22 @@ def test_intro_is_encoded_once_and_reused_for_the_second_lead(
 ) -> None:
     template = make_template(THREE_SEGMENTS)
     cache = tmp_path / "shared-cache"
-    first = render(template, website_full=site_png, ads=ads_png, cache_dir=cache,
-                   out_dir=tmp_path / "lead1", variables={"first_name": "Ann"})
-    second = render(template, website_full=site_png, ads=ads_png, cache_dir=cache,
-                    out_dir=tmp_path / "lead2", variables={"first_name": "Bob"})
+    first = render(
+        template,
+        website_full=site_png,
+        ads=ads_png,
+        cache_dir=cache,
+        out_dir=tmp_path / "lead1",
+        variables={"first_name": "Ann"},
+    )
+    second = render(
+        template,
+        website_full=site_png,
+        ads=ads_png,
+        cache_dir=cache,
+        out_dir=tmp_path / "lead2",
+        variables={"first_name": "Bob"},
+    )
     assert first.encoded_cached_segments == ["intro"] and first.used_cached_segments == []
     assert second.used_cached_segments == ["intro"] and second.encoded_cached_segments == []
     assert len(list(cache.iterdir())) == 1
@@ -143,8 +167,9 @@ def test_xfade_out_of_the_intro_disables_caching_and_shortens_the_video(
 
 def test_progress_reaches_one(render: Render, site_png: Path, ads_png: Path) -> None:
     seen: list[float] = []
-    render(make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png,
-           on_progress=seen.append)
+    render(
+        make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png, on_progress=seen.append
+    )
     assert seen and seen[-1] == pytest.approx(1.0)
     assert all(0.0 <= f <= 1.0 for f in seen)
     assert seen == sorted(seen)
@@ -152,9 +177,17 @@ def test_progress_reaches_one(render: Render, site_png: Path, ads_png: Path) -> 
 
 def test_timeout_kills_ffmpeg_and_raises(render: Render, site_png: Path, ads_png: Path) -> None:
     long = make_template(
-        [{"type": "pip", "id": "long", "clip": "green", "duration": 300,
-          "background": {"source": "website_scroll"}}],
-        width=1280, height=720,
+        [
+            {
+                "type": "pip",
+                "id": "long",
+                "clip": "green",
+                "duration": 300,
+                "background": {"source": "website_scroll"},
+            }
+        ],
+        width=1280,
+        height=720,
     )
     started = time.monotonic()
     with pytest.raises(FFmpegTimeout):
