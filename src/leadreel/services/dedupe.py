@@ -218,3 +218,42 @@ class DedupeIndex:
             return hit, False
         self.add(new_id, keys)
         return new_id, True
+
+
+class InMemoryDeduper:
+    """Merge the rows of one file into distinct companies and leads.
+
+    The importer runs this before touching the database (in-file duplicates),
+    and the quality tests use it to count distinct entities. Ids are 0-based
+    insertion numbers; `lead_company[lead_id]` is the lead's company id.
+    """
+
+    def __init__(self) -> None:
+        self.company_index = DedupeIndex()
+        self.lead_index = DedupeIndex()
+        self.companies: dict[int, dict[str, Any]] = {}
+        self.leads: dict[int, dict[str, Any]] = {}
+        self.lead_company: dict[int, int | None] = {}
+        self.conflicts: list[tuple[str, Any, Any]] = []
+
+    def add(self, lead: Mapping[str, Any], company: Mapping[str, Any]) -> tuple[int | None, int]:
+        """Match or create the row's company and lead; returns (company_id, lead_id)."""
+        company_id: int | None = None
+        if company:
+            keys = company_keys(company)
+            if any(keys.values()):
+                company_id, _ = self.company_index.match_or_add(len(self.companies), keys)
+                self._merge(self.companies, company_id, company)
+                self.company_index.add(company_id, company_keys(self.companies[company_id]))
+        lead_id, _ = self.lead_index.match_or_add(
+            len(self.leads), lead_keys(lead, company_match_key(company))
+        )
+        self._merge(self.leads, lead_id, lead)
+        if self.lead_company.get(lead_id) is None:
+            self.lead_company[lead_id] = company_id
+        return company_id, lead_id
+
+    def _merge(self, store: dict[int, dict[str, Any]], key: int, incoming: Mapping[str, Any]) -> None:
+        result = merge_fields(store.get(key, {}), incoming)
+        store[key] = result.merged
+        self.conflicts.extend(result.conflicts)

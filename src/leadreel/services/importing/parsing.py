@@ -30,12 +30,6 @@ DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_ROWS = 50
 HEADER_SEARCH_ROWS = 10
-# Encodings charset-normalizer may propose for short Western text; cp1252 (Excel's
-# "ANSI" on Western Windows) is the far likelier truth for lead files.
-_WESTERN_GUESSES = {
-    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_15", "iso8859_2",
-    "iso8859_9", "iso8859_10", "iso8859_13", "mac_roman", "mac_latin2", "cp850", "cp437",
-}
 
 
 class ImportFileError(Exception):
@@ -152,15 +146,23 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    try:
+        western = codecs.getincrementaldecoder("cp1252")().decode(head, final=False)
+    except UnicodeDecodeError:
+        western = None
+    if western is not None and _looks_western(western):
+        return "cp1252"
     best = from_bytes(head).best()
-    guess = best.encoding if best is not None else None
-    if guess is None or guess in _WESTERN_GUESSES:
-        try:
-            head.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-    return guess
+    if best is not None:
+        return str(best.encoding)
+    return "latin-1"
+
+
+def _looks_western(text: str) -> bool:
+    """True when the non-ASCII characters are mostly Western European letters (é, ü, ñ)."""
+    extra = [ch for ch in text if ord(ch) > 127]
+    letters = sum(1 for ch in extra if "\u00c0" <= ch <= "\u00ff" or ch in "ŒœŠšŽžŸ€–—‘’“”")
+    return letters >= 0.8 * len(extra)
 
 
 def detect_delimiter(text: str) -> str:

@@ -48,9 +48,9 @@ BUSINESS_WORDS = frozenset(
     international global associates enterprises trading supply supplies health medical care
     pharmacy school academy university institute foundation club network networks""".split()
 )
-SIGNALS = (
-    "email", "url", "linkedin_person", "linkedin_company", "facebook", "instagram", "twitter",
-    "phone", "number", "country", "person_name", "business_name",
+SIGNALS = (  # most specific first: a LinkedIn URL is also a URL
+    "email", "linkedin_person", "linkedin_company", "facebook", "instagram", "twitter", "url",
+    "phone", "country", "person_name", "business_name", "number",
 )
 
 
