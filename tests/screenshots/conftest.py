@@ -135,6 +135,7 @@ def make_resolver(site_ip: str = SITE_IP) -> Callable[..., list[tuple]]:
     table = {
         "good.test": [site_ip],
         "evil.test": ["127.0.0.1"],
+        "localhost": ["127.0.0.1"],
         "mixed.test": ["8.8.8.8", "10.0.0.5"],
         "metadata.test": ["169.254.169.254"],
         "mapped.test": ["::ffff:127.0.0.1"],

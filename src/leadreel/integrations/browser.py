@@ -43,6 +43,32 @@ BASE_ARGS: tuple[str, ...] = (
 )
 
 
+_local = threading.local()
+
+
+def _acquire_playwright() -> Any:
+    """The thread's Playwright driver, shared by every Browser in it (refcounted).
+
+    Playwright's sync API refuses a second driver while one is running in the same thread,
+    and one driver can launch any number of browsers.
+    """
+    if getattr(_local, "count", 0) == 0:
+        from playwright.sync_api import sync_playwright
+
+        _local.manager = sync_playwright()
+        _local.playwright = _local.manager.start()
+        _local.count = 0
+    _local.count += 1
+    return _local.playwright
+
+
+def _release_playwright() -> None:
+    _local.count -= 1
+    if _local.count == 0:
+        _local.playwright.stop()
+        _local.playwright = _local.manager = None
+
+
 class BrowserUnavailable(RuntimeError):
     """Chromium is missing or would not start; screenshots fall back to cards."""
 
@@ -87,9 +113,7 @@ class Browser:
         if self._owns_proxy:
             self.proxy.start()
         if self._playwright is None:
-            from playwright.sync_api import sync_playwright
-
-            self._playwright = sync_playwright().start()
+            self._playwright = _acquire_playwright()
         if not self.is_connected():
             self._launch()
         return self
@@ -122,7 +146,7 @@ class Browser:
                 log.debug("browser close failed", exc_info=True)
             self._browser = None
         if self._playwright is not None:
-            self._playwright.stop()
+            _release_playwright()
             self._playwright = None
         if self._owns_proxy:
             self.proxy.stop()
