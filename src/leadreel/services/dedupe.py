@@ -245,9 +245,10 @@ class InMemoryDeduper:
                 company_id, _ = self.company_index.match_or_add(len(self.companies), keys)
                 self._merge(self.companies, company_id, company)
                 self.company_index.add(company_id, company_keys(self.companies[company_id]))
-        lead_id, _ = self.lead_index.match_or_add(
-            len(self.leads), lead_keys(lead, company_match_key(company))
-        )
+        # The resolved company id names the company for name matching, so "Acme" and
+        # "acme.com" rows of one company still match the same person.
+        company_ref = f"#{company_id}" if company_id is not None else None
+        lead_id, _ = self.lead_index.match_or_add(len(self.leads), lead_keys(lead, company_ref))
         self._merge(self.leads, lead_id, lead)
         if self.lead_company.get(lead_id) is None:
             self.lead_company[lead_id] = company_id
