@@ -85,3 +85,33 @@ def test_json_errors_for_api_clients(client, make_user, login):
     response = client.get("/admin/users", headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.get_json()["error"] == "Forbidden"
+
+
+def test_rep_cannot_change_or_delete_another_reps_lead(app, client, make_user, login):
+    alice, bob = make_user("rep"), make_user("rep")
+    bobs = _lead(app, bob, "bob2@acme.test")
+    login(alice)
+    assert client.post(f"/leads/{bobs}/edit", data={"first_name": "Hacked"}).status_code == 404
+    assert client.post(f"/leads/{bobs}/delete").status_code == 404
+    with app.app_context():
+        lead = db.session.get(Lead, bobs)
+        assert lead is not None and lead.first_name == "Ann"
+
+
+def test_owner_edits_lead_but_cannot_reassign(app, client, make_user, login):
+    alice, bob = make_user("rep"), make_user("rep")
+    mine = _lead(app, alice, "mine@acme.test")
+    login(alice)
+    client.post(f"/leads/{mine}/edit", data={"first_name": "Annie", "email": " MINE2@Acme.test ", "owner_id": bob.id})
+    with app.app_context():
+        lead = db.session.get(Lead, mine)
+        assert (lead.first_name, lead.email, lead.owner_id) == ("Annie", "mine2@acme.test", alice.id)
+
+
+def test_manager_reassigns_lead(app, client, make_user, login):
+    alice, bob = make_user("rep"), make_user("rep")
+    lead_id = _lead(app, alice, "move@acme.test")
+    login(make_user("manager"))
+    client.post(f"/leads/{lead_id}/edit", data={"owner_id": bob.id})
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).owner_id == bob.id

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from leadreel.extensions import db
 from leadreel.models import Company, ImportBatch, Lead, User
-from leadreel.services.permissions import scope_batches, scope_leads
+from leadreel.services.permissions import can, scope_batches, scope_leads
 from leadreel.web.permissions import get_owned, require
 
 bp = Blueprint("leads", __name__)
@@ -62,4 +62,42 @@ def detail(lead_id: int):  # type: ignore[no-untyped-def]
     """Everything known about one lead."""
     lead = get_owned(Lead, lead_id, "leads.edit")
     owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
-    return render_template("leads/detail.html", lead=lead, owner=owner)
+    users = db.session.scalars(select(User).where(User.active).order_by(User.email)).all() if can(current_user, "leads.assign") else []
+    return render_template("leads/detail.html", lead=lead, owner=owner, users=users, editable=EDITABLE)
+
+
+EDITABLE = ("first_name", "last_name", "email", "phone", "mobile_phone", "job_title", "linkedin_url",
+            "city", "state", "country", "notes")
+
+
+@bp.route("/leads/<int:lead_id>/edit", methods=["POST"])
+@require("leads.edit")
+def edit(lead_id: int):  # type: ignore[no-untyped-def]
+    """Save the edit form; only the lead's owner (or a manager/admin) may."""
+    lead = get_owned(Lead, lead_id, "leads.edit")
+    form = request.form
+    for key in EDITABLE:
+        if key in form:
+            value = form[key].strip()
+            setattr(lead, key, (value.lower() if key == "email" else value) or None)
+            if key in (lead.inferred or []):
+                lead.inferred = [k for k in lead.inferred if k != key]  # a person confirmed it
+    if "owner_id" in form and can(current_user, "leads.assign"):
+        owner = db.session.get(User, form.get("owner_id", type=int) or 0)
+        if owner is None:
+            abort(400, "Unknown owner.")
+        lead.owner_id = owner.id
+    db.session.commit()
+    flash("Lead saved.", "success")
+    return redirect(url_for("leads.detail", lead_id=lead.id))
+
+
+@bp.route("/leads/<int:lead_id>/delete", methods=["POST"])
+@require("leads.delete")
+def delete(lead_id: int):  # type: ignore[no-untyped-def]
+    """Delete one lead (its company stays)."""
+    lead = get_owned(Lead, lead_id, "leads.delete")
+    db.session.delete(lead)
+    db.session.commit()
+    flash("Lead deleted.", "success")
+    return redirect(url_for("leads.index"))
