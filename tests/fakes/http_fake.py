@@ -79,7 +79,9 @@ class FakeJSONServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -105,7 +107,8 @@ class FakeJSONServer:
             body = json.loads(data) if data else None
         except ValueError:
             body = data.decode("utf-8", "replace")
-        req = RecordedRequest(h.command, h.path, {k.lower(): v for k, v in h.headers.items()}, body)
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        req = RecordedRequest(h.command, h.path, headers, body)
         with self._lock:
             self.requests.append(req)
             item = self._queue.popleft() if self._queue else None

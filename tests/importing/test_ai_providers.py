@@ -113,7 +113,8 @@ def test_api_key_sent_but_never_logged_or_shown(ai, caplog):
     with caplog.at_level(logging.DEBUG), pytest.raises(AIProviderError) as exc:
         provider.suggest_mapping(HEADERS, ROWS, CORE_FIELDS)
     headers = fake.requests[-1].headers
-    assert "sk-test-SECRET" in (headers.get("authorization", "") + headers.get("x-goog-api-key", ""))
+    sent_key = headers.get("authorization", "") + headers.get("x-goog-api-key", "")
+    assert "sk-test-SECRET" in sent_key
     assert "SECRET" not in caplog.text
     assert "SECRET" not in repr(provider) and "SECRET" not in str(exc.value)
 

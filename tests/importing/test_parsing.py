@@ -103,7 +103,8 @@ def test_xlsx(tmp_path):
     ws.append(["Bob Ray", "NA", 2.5, "ok"])
     wb.save(path)
     fmt = sniff(path)
-    assert (fmt.kind, fmt.header_line, fmt.headers) == ("xlsx", 2, ("Name", "Zip", "Employees", "Note"))
+    assert (fmt.kind, fmt.header_line) == ("xlsx", 2)
+    assert fmt.headers == ("Name", "Zip", "Employees", "Note")
     records = list(iter_records(path, fmt))
     assert [(r.line, r.values) for r in records] == [
         (3, ["Zoë Faure", "01234", "12", ""]),
@@ -142,7 +143,7 @@ def test_big_file_is_streamed(tmp_path):
     line = "Jane,Doe,jane.doe@example.com,+1 512 555 0100,Acme Roofing,https://acme.com\n"
     with path.open("w", encoding="utf-8") as fh:
         fh.write("First,Last,Email,Phone,Company,Website\n")
-        for _ in range(20):
+        for _ in range(10):
             fh.write(line * 10_000)
     fmt = sniff(path)
     tracemalloc.start()
@@ -151,6 +152,6 @@ def test_big_file_is_streamed(tmp_path):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 200_000
-    assert path.stat().st_size > 14_000_000
+    assert count == 100_000
+    assert path.stat().st_size > 7_000_000
     assert peak < 2_000_000  # a few rows in flight, never the file

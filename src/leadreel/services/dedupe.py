@@ -254,7 +254,9 @@ class InMemoryDeduper:
             self.lead_company[lead_id] = company_id
         return company_id, lead_id
 
-    def _merge(self, store: dict[int, dict[str, Any]], key: int, incoming: Mapping[str, Any]) -> None:
+    def _merge(
+        self, store: dict[int, dict[str, Any]], key: int, incoming: Mapping[str, Any]
+    ) -> None:
         result = merge_fields(store.get(key, {}), incoming)
         store[key] = result.merged
         self.conflicts.extend(result.conflicts)

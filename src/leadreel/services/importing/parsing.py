@@ -159,10 +159,15 @@ def detect_encoding(head: bytes) -> str:
 
 
 def _looks_western(text: str) -> bool:
-    """True when the non-ASCII characters are mostly Western European letters (é, ü, ñ)."""
+    """True when non-ASCII characters are sparse Western letters (é, ü, ñ) among ASCII ones.
+
+    Cyrillic or Greek bytes also decode as cp1252 "letters", but then almost every
+    letter is non-ASCII; in French or German text only a few are.
+    """
     extra = [ch for ch in text if ord(ch) > 127]
     letters = sum(1 for ch in extra if "\u00c0" <= ch <= "\u00ff" or ch in "ŒœŠšŽžŸ€–—‘’“”")
-    return letters >= 0.8 * len(extra)
+    alpha = sum(1 for ch in text if ch.isalpha())
+    return letters >= 0.8 * len(extra) and len(extra) <= 0.3 * max(alpha, 1)
 
 
 def detect_delimiter(text: str) -> str:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from leadreel.services.dedupe import fold
 from leadreel.services.importing.cleaning import EMAIL_RE
 
-_URLISH = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}(?:[/?#]\S*)?$", re.I)
+_URLISH = re.compile(
+    r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}(?:[/?#]\S*)?$", re.I
+)
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./]\d{1,2}[./]\d{2,4}$")
 _NUMBER = re.compile(r"^[+-]?[$€£]?\s?\d[\d,.\s']*\s?(?:[kmb]|mio|mrd|[$€£])?$", re.I)
