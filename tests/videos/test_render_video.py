@@ -175,21 +175,26 @@ def test_progress_reaches_one(render: Render, site_png: Path, ads_png: Path) -> 
     assert seen == sorted(seen)
 
 
-def test_timeout_kills_ffmpeg_and_raises(render: Render, site_png: Path, ads_png: Path) -> None:
-    long = make_template(
-        [
-            {
-                "type": "pip",
-                "id": "long",
-                "clip": "green",
-                "duration": 300,
-                "background": {"source": "website_scroll"},
-            }
-        ],
-        width=1280,
-        height=720,
-    )
+@pytest.mark.parametrize("cached_intro", [False, True])
+def test_timeout_kills_ffmpeg_raises_and_leaves_no_partial_files(
+    render: Render, site_png: Path, tmp_path: Path, cached_intro: bool
+) -> None:
+    segments = [
+        {
+            "type": "pip",
+            "id": "long",
+            "clip": "green",
+            "duration": 300,
+            "background": {"source": "website_scroll"},
+        }
+    ]
+    if cached_intro:  # the timeout hits while the shared intro is being encoded
+        segments.insert(0, {"type": "fullscreen", "id": "intro", "clip": "green", "duration": 300})
+    long = make_template(segments, width=1280, height=720)
     started = time.monotonic()
     with pytest.raises(FFmpegTimeout):
         render(long, website_full=site_png, timeout=0.5)
     assert time.monotonic() - started < 10
+    assert list((tmp_path / "out").iterdir()) == []
+    cache = tmp_path / "cache"
+    assert not cache.exists() or list(cache.iterdir()) == []

@@ -129,86 +129,75 @@ def render_video(
     tmp_video = out_dir / f".{basename}.partial.mp4"
     used: list[str] = []
     encoded: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name:
-        tmp = Path(tmp_name)
-        seconds = [sum(sources[i].frames for i in p.indices) / out.fps for p in parts]
-        todo = [
-            p
-            for p, s in zip(parts, seconds, strict=True)
-            if p.cache_key is None or not cached_path(cache_dir, p).is_file()
-        ]
-        weights = [s for p, s in zip(parts, seconds, strict=True) if p in todo]
-        single = len(parts) == 1 and parts[0].cache_key is None
-        weights += [0.0 if single else 0.05 * sum(seconds), 0.05 * sum(seconds)]
-        progress = _Progress(on_progress, weights)
+    seconds = [sum(sources[i].frames for i in p.indices) / out.fps for p in parts]
+    fresh = [p.cache_key is None or not cached_path(cache_dir, p).is_file() for p in parts]
+    single = len(parts) == 1 and parts[0].cache_key is None
+    weights = [s for s, todo in zip(seconds, fresh, strict=True) if todo]
+    weights += [0.0 if single else 0.05 * sum(seconds), 0.05 * sum(seconds)]
+    progress = _Progress(on_progress, weights)
 
-        part_files: list[tuple[Path, int]] = []
-        for part in parts:
-            vars_for_part = {} if part.cache_key else variables
-            builder = GraphBuilder(out, variables=vars_for_part, text_dir=tmp, font_path=font)
-            pieces = [builder.add_segment(template.segments[i], sources[i]) for i in part.indices]
-            builder.join(pieces, [template.segments[i].transition for i in part.indices[:-1]])
-            length = builder.g.frames / out.fps
+    def encode(part: Part, text_dir: Path, target: Path, output_args: list[str]) -> int:
+        """Build the part's graph and encode it; returns its frame count."""
+        builder = GraphBuilder(
+            out,
+            variables={} if part.cache_key else variables,
+            text_dir=text_dir,
+            font_path=font,
+        )
+        pieces = [builder.add_segment(template.segments[i], sources[i]) for i in part.indices]
+        builder.join(pieces, [template.segments[i].transition for i in part.indices[:-1]])
+        args = [*builder.g.args(), *settings.video_args(out), *output_args, str(target)]
+        runner.run(
+            args,
+            timeout=remaining(),
+            on_progress=progress.step_callback(),
+            total_seconds=builder.g.frames / out.fps,
+        )
+        progress.finish_step()
+        return builder.g.frames
+
+    pcm_mov = ["-c:a", "pcm_s16le", "-f", "mov"]
+    try:
+        with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name:
+            tmp = Path(tmp_name)
             if single:
-                args = [
-                    *builder.g.args(),
-                    *settings.video_args(out),
-                    *settings.audio_args(),
-                    "-movflags",
-                    "+faststart",
-                    str(tmp_video),
-                ]
-                runner.run(
-                    args,
-                    timeout=remaining(),
-                    on_progress=progress.step_callback(),
-                    total_seconds=length,
+                mp4 = [*settings.audio_args(), "-movflags", "+faststart"]
+                encode(parts[0], tmp, tmp_video, mp4)
+            else:
+                part_files: list[tuple[Path, int]] = []
+                for part, todo in zip(parts, fresh, strict=True):
+                    names = [template.segments[i].id for i in part.indices]
+                    if part.cache_key is None:
+                        target = tmp / f"part-{len(part_files)}.mov"
+                        part_files.append((target, encode(part, tmp, target, pcm_mov)))
+                        continue
+                    target = cached_path(cache_dir, part)
+                    frames = sum(sources[i].frames for i in part.indices)
+                    if todo:
+                        staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp.mov")
+                        try:
+                            frames = encode(part, tmp, staging, pcm_mov)
+                            os.replace(staging, target)  # atomic for concurrent workers
+                        finally:
+                            staging.unlink(missing_ok=True)
+                        encoded += names
+                    else:
+                        used += names
+                    part_files.append((target, frames))
+                _join(
+                    runner,
+                    part_files,
+                    tmp,
+                    tmp_video,
+                    settings,
+                    out.fps,
+                    remaining(),
+                    progress.step_callback(),
                 )
                 progress.finish_step()
-                break
-            seg_names = [template.segments[i].id for i in part.indices]
-            if part.cache_key is not None:
-                target = cached_path(cache_dir, part)
-                if target.is_file():
-                    used += seg_names
-                    part_files.append((target, builder.g.frames))
-                    continue
-                encoded += seg_names
-                staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp.mov")
-            else:
-                target = staging = tmp / f"part-{len(part_files)}.mov"
-            args = [
-                *builder.g.args(),
-                *settings.video_args(out),
-                "-c:a",
-                "pcm_s16le",
-                "-f",
-                "mov",
-                str(staging),
-            ]
-            runner.run(
-                args,
-                timeout=remaining(),
-                on_progress=progress.step_callback(),
-                total_seconds=length,
-            )
-            if staging != target:
-                os.replace(staging, target)  # atomic: a concurrent worker sees all or nothing
-            part_files.append((target, builder.g.frames))
-            progress.finish_step()
-        if not single:
-            _join(
-                runner,
-                part_files,
-                tmp,
-                tmp_video,
-                settings,
-                out.fps,
-                remaining(),
-                progress.step_callback(),
-            )
-            progress.finish_step()
-        os.replace(tmp_video, video)
+            os.replace(tmp_video, video)
+    finally:
+        tmp_video.unlink(missing_ok=True)
 
     duration = total_frames(template, sources) / out.fps
     thumb = out_dir / f"{basename}.jpg"
