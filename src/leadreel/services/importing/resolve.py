@@ -1,0 +1,257 @@
+"""Match one chunk of prepared rows against the database and write it.
+
+Why per chunk, with the database as the only memory: leads and companies created by
+earlier chunks are already in the database, so one set of `IN` queries per chunk
+finds both the records the database held before the import *and* the ones this file
+created a moment ago. In-file and against-database matching are the same mechanism
+(`dedupe.DedupeIndex` seeded with the chunk's candidates), and memory stays bounded
+by the chunk size however long the file is.
+
+Rules (issue 4):
+- companies match by domain, then normalised name; leads by email, then LinkedIn
+  profile, then first+last name at the same (resolved) company. A business-only row
+  (no person name) matches the business lead of the same company.
+- merge = fill empty fields only (`dedupe.merge_fields`); the values replaced are
+  written as `ImportChange(action="updated", previous=...)` for undo.
+- created records are tagged (`leads.batch_id`, `companies.created_by_batch_id`);
+  undo finds them by that tag, so no change row is written per created record.
+- a rep's import matches only the rep's own leads (`match_owner_id`): another rep's
+  lead is never updated, the rep gets a lead of their own. Companies are shared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from leadreel.services.dedupe import (
+    DedupeIndex,
+    company_key_domain,
+    lead_email_key,
+    linkedin_key,
+    merge_fields,
+    normalize_company_name,
+    person_company_key,
+)
+from leadreel.services.importing import writer as w
+from leadreel.services.importing.prepare import LINKEDIN_ROOT, PreparedRow
+
+_NAME_FIELDS = ("first_name", "last_name", "full_name")
+_COMPANY_INFERRED = frozenset(w.COMPANY_COLUMNS)
+
+
+@dataclass
+class ImportRun:
+    """What one import knows across chunks: who, which batch, running counts."""
+
+    batch_id: int
+    owner_id: int | None
+    #: Restrict lead matching to this owner's leads (a rep); None matches every lead.
+    match_owner_id: int | None
+    counts: Counter[str] = field(default_factory=Counter)
+    matched_companies: set[int] = field(default_factory=set)
+    matched_leads: set[int] = field(default_factory=set)
+    updated_companies: set[int] = field(default_factory=set)
+    updated_leads: set[int] = field(default_factory=set)
+
+    def summary(self) -> dict[str, int]:
+        """The report's counts; `*_total` = distinct records the file's rows resolved to."""
+        c = self.counts
+        out = {k: int(c[k]) for k in (
+            "rows_read", "rows_rejected", "leads_created", "duplicates_merged",
+            "companies_created", "warnings",
+        )}
+        out["leads_matched"] = int(c["leads_matched_before"]) + len(self.matched_leads)
+        out["leads_updated"] = int(c["leads_updated_before"]) + len(self.updated_leads)
+        out["companies_matched"] = int(c["companies_matched_before"]) + len(self.matched_companies)
+        out["companies_updated"] = (
+            int(c["companies_updated_before"]) + len(self.updated_companies)
+        )
+        out["leads_total"] = out["leads_created"] + out["leads_matched"]
+        out["companies_total"] = out["companies_created"] + out["companies_matched"]
+        return out
+
+
+def lead_person_key(lead: Mapping[str, Any], company_id: int | None) -> str | None:
+    """Name-at-company key on the resolved company id; `biz@c<id>` for a business-only lead."""
+    if company_id is None:
+        return None
+    if not any(lead.get(k) for k in _NAME_FIELDS):
+        return f"biz@c{company_id}"
+    return person_company_key(lead.get("first_name"), lead.get("last_name"), f"c{company_id}")
+
+
+def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime) -> None:
+    """Match and store the accepted rows of one chunk (the caller commits)."""
+    ok = [r for r in rows if r.error is None]
+    run.counts["rows_read"] += len(rows)
+    run.counts["rows_rejected"] += len(rows) - len(ok)
+    run.counts["warnings"] += sum(len(r.warnings) for r in ok)
+    if ok:
+        company_ids = _write_companies(conn, run, ok, now)
+        _write_leads(conn, run, ok, company_ids, now)
+
+
+# ---- companies --------------------------------------------------------------------
+
+
+def _write_companies(
+    conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime
+) -> list[int | None]:
+    domains = {d for r in rows if (d := r.company_keys.get("domain"))}
+    names = {n for r in rows if (n := r.company_keys.get("name"))}
+    index = DedupeIndex()
+    existing: dict[int, dict[str, Any]] = {}
+    if domains or names:
+        for c in w.fetch_companies(conn, domains, names):
+            existing[c["id"]] = c
+            index.add(("db", c["id"]), {
+                "domain": company_key_domain(c["domain"] or c["website"]),
+                "name": c["name_key"] or None,
+            })
+    new: dict[Any, dict[str, Any]] = {}
+    merged_db: dict[int, dict[str, Any]] = {}
+    previous: dict[int, dict[str, Any]] = {}
+    refs: list[Any] = []
+    for i, r in enumerate(rows):
+        keys = r.company_keys
+        if not (keys.get("domain") or keys.get("name")):
+            refs.append(None)
+            continue
+        values = w.company_values(r.company)
+        inferred = [k for k in r.inferred if k in _COMPANY_INFERRED]
+        ref, created = index.match_or_add(("new", i), keys)
+        refs.append(ref)
+        if created:
+            values.update(name_key=(keys.get("name") or "")[:300], inferred=inferred,
+                          created_by_batch_id=run.batch_id, owner_id=run.owner_id)
+            new[ref] = values
+        elif ref[0] == "new":
+            target = new[ref]
+            target.update(merge_fields(target, values).merged)
+            target["name_key"] = target["name_key"] or normalize_company_name(target.get("name")) or ""
+        else:
+            cid = ref[1]
+            current = merged_db.setdefault(cid, dict(existing[cid]))
+            result = merge_fields(current, values)
+            if result.previous:
+                prev = previous.setdefault(cid, {})
+                _fill(current, result, prev)
+                if "name" in result.previous and not current.get("name_key"):
+                    prev.setdefault("name_key", existing[cid]["name_key"])
+                    current["name_key"] = (normalize_company_name(current["name"]) or "")[:300]
+    ids = w.insert_companies(conn, list(new.values()), now)
+    real = dict(zip(new.keys(), ids, strict=True))
+    run.counts["companies_created"] += len(ids)
+    for cid in {ref[1] for ref in refs if ref is not None and ref[0] == "db"}:
+        if existing[cid]["created_by_batch_id"] != run.batch_id:
+            run.matched_companies.add(cid)
+    own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
+    changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
+    w.update_rows(conn, w.COMPANIES, changes, now)
+    w.record_changes(conn, run.batch_id, "company",
+                     [(cid, prev) for cid, prev in previous.items() if cid not in own])
+    run.updated_companies.update(cid for cid in previous if cid not in own)
+    return [None if ref is None else (real[ref] if ref[0] == "new" else ref[1]) for ref in refs]
+
+
+def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> None:
+    """Apply a merge result to `current`, keeping the first previous value of each field."""
+    for key, old in result.previous.items():
+        previous.setdefault(key, old)
+        current[key] = result.merged[key]
+
+
+# ---- leads --------------------------------------------------------------------------
+
+
+def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        col: w.storable(r.lead.get(col), "leads", col) for col in w.LEAD_COLUMNS
+    }
+    values["company_id"] = company_id
+    values["person_key"] = w.storable(lead_person_key(r.lead, company_id), "leads", "person_key")
+    return values
+
+
+def _write_leads(
+    conn: Connection, run: ImportRun, rows: list[PreparedRow], company_ids: list[int | None],
+    now: datetime,
+) -> None:
+    incoming = [_lead_values(run, r, cid) for r, cid in zip(rows, company_ids, strict=True)]
+    keys = [
+        {"email": r.email_key, "linkedin": r.linkedin_key, "name_company": v["person_key"]}
+        for r, v in zip(rows, incoming, strict=True)
+    ]
+    emails = {k["email"] for k in keys if k["email"]}
+    linkedins = {LINKEDIN_ROOT + k["linkedin"] for k in keys if k["linkedin"]}
+    person_keys = {k["name_company"] for k in keys if k["name_company"]}
+    index = DedupeIndex()
+    existing: dict[int, dict[str, Any]] = {}
+    if emails or linkedins or person_keys:
+        for lead in w.fetch_leads(conn, emails, linkedins, person_keys, run.match_owner_id):
+            existing[lead["id"]] = lead
+            index.add(("db", lead["id"]), {
+                "email": lead_email_key(lead["email"]),
+                "linkedin": linkedin_key(lead["linkedin_url"]),
+                "name_company": lead["person_key"],
+            })
+    new: dict[Any, dict[str, Any]] = {}
+    merged_db: dict[int, dict[str, Any]] = {}
+    previous: dict[int, dict[str, Any]] = {}
+    for i, (r, values, key) in enumerate(zip(rows, incoming, keys, strict=True)):
+        ref, created = index.match_or_add(("new", i), key)
+        lead_inferred = [k for k in r.inferred if k not in _COMPANY_INFERRED]
+        if created:
+            values.update(extra=w.storable_json(r.extra), inferred=lead_inferred, tag=None,
+                          status="new", owner_id=run.owner_id, batch_id=run.batch_id)
+            new[ref] = values
+            continue
+        run.counts["duplicates_merged"] += 1
+        if ref[0] == "new":
+            _merge_into(new[ref], values, r, lead_inferred, None)
+            continue
+        lid = ref[1]
+        current = merged_db.setdefault(lid, dict(existing[lid]))
+        prev = previous.setdefault(lid, {})
+        _merge_into(current, values, r, lead_inferred, prev)
+        if existing[lid]["batch_id"] != run.batch_id:
+            run.matched_leads.add(lid)
+    w.insert_leads(conn, list(new.values()), now)
+    run.counts["leads_created"] += len(new)
+    changed = {lid: prev for lid, prev in previous.items() if prev}
+    w.update_rows(conn, w.LEADS, [(lid, {k: merged_db[lid][k] for k in prev})
+                                  for lid, prev in changed.items()], now)
+    foreign = {lid: prev for lid, prev in changed.items()
+               if existing[lid]["batch_id"] != run.batch_id}
+    w.record_changes(conn, run.batch_id, "lead", list(foreign.items()))
+    run.updated_leads.update(foreign)
+
+
+def _merge_into(
+    current: dict[str, Any], values: dict[str, Any], r: PreparedRow, inferred: list[str],
+    previous: dict[str, Any] | None,
+) -> None:
+    """Fill `current`'s empty fields (and extra keys) from one more row of the same lead."""
+    fields = {k: v for k, v in values.items() if k != "person_key"}
+    result = merge_fields(current, fields)
+    prev = previous if previous is not None else {}
+    _fill(current, result, prev)
+    filled_inferred = [k for k in inferred if k in result.previous]
+    if filled_inferred:
+        prev.setdefault("inferred", list(current.get("inferred") or []))
+        current["inferred"] = sorted({*(current.get("inferred") or []), *filled_inferred})
+    extra = current.get("extra") or {}
+    new_extra = {k: v for k, v in w.storable_json(r.extra).items() if k not in extra}
+    if new_extra:
+        prev.setdefault("extra", dict(extra))
+        current["extra"] = {**extra, **new_extra}
+    key = lead_person_key(current, current.get("company_id"))
+    if key and key != current.get("person_key"):
+        prev.setdefault("person_key", current.get("person_key"))
+        current["person_key"] = w.storable(key, "leads", "person_key")

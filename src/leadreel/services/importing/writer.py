@@ -1,0 +1,181 @@
+"""Bulk reads and writes of companies, leads and import changes, in SQLAlchemy Core.
+
+Why Core and not the ORM: an import writes up to a million rows; the ORM's unit of
+work costs tens of microseconds per object, Core `executemany` (SQLAlchemy's
+"insertmanyvalues" on both SQLite and PostgreSQL) a few. Reads are one `IN` query
+per key type per chunk, so matching against a large database stays bounded.
+
+Values are made storable here, once: NUL characters (PostgreSQL refuses them) are
+dropped and text is cut to the column's length (PostgreSQL enforces VARCHAR(n)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, String, Table, bindparam, select, update
+
+from leadreel.fields import COMPANY_KEYS, LEAD_KEYS
+from leadreel.models import COMPANY_FIELD_ATTRS, Company, ImportChange, Lead
+
+LEADS: Table = Lead.__table__  # type: ignore[assignment]
+COMPANIES: Table = Company.__table__  # type: ignore[assignment]
+CHANGES: Table = ImportChange.__table__  # type: ignore[assignment]
+
+#: Company columns an import fills (core key -> column), and the lead ones.
+COMPANY_COLUMNS: dict[str, str] = {k: COMPANY_FIELD_ATTRS[k] for k in COMPANY_KEYS}
+LEAD_COLUMNS: tuple[str, ...] = LEAD_KEYS
+#: Lead columns a merge may fill besides the core fields.
+LEAD_LINK_COLUMNS = ("company_id", "person_key")
+IN_SLICE = 900  # values per IN (...) list; well under every backend's parameter limit
+
+
+def _lengths(table: Table) -> dict[str, int]:
+    return {
+        c.name: c.type.length
+        for c in table.columns
+        if isinstance(c.type, String) and c.type.length
+    }
+
+
+_MAX_LEN = {"leads": _lengths(LEADS), "companies": _lengths(COMPANIES)}
+
+
+def storable(value: Any, table: str, column: str) -> Any:
+    """A value the database accepts: no NUL, cut to the column length."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    limit = _MAX_LEN[table].get(column)
+    return value[:limit] if limit and len(value) > limit else value
+
+
+def storable_json(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON for `extra`: PostgreSQL's JSONB refuses \\u0000 too."""
+    return {
+        str(k).replace("\x00", ""): (v.replace("\x00", "") if isinstance(v, str) else v)
+        for k, v in data.items()
+    }
+
+
+def _slices(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), IN_SLICE):
+        yield values[start:start + IN_SLICE]
+
+
+# ---- candidate reads ------------------------------------------------------------
+
+_COMPANY_READ: tuple[Column[Any], ...] = tuple(
+    COMPANIES.c[name] for name in ("id", "name_key", "created_by_batch_id", "extra", *COMPANY_COLUMNS.values())
+)
+_LEAD_READ: tuple[Column[Any], ...] = tuple(
+    LEADS.c[name] for name in (
+        "id", "owner_id", "batch_id", "extra", "inferred", *LEAD_LINK_COLUMNS, *LEAD_COLUMNS
+    )
+)
+
+
+def fetch_companies(conn: Connection, domains: set[str], names: set[str]) -> list[dict[str, Any]]:
+    """Existing companies with one of these domains or normalised names, by id."""
+    found: dict[int, dict[str, Any]] = {}
+    for column, values in ((COMPANIES.c.domain, domains), (COMPANIES.c.name_key, names)):
+        for part in _slices(sorted(values)):
+            for row in conn.execute(select(*_COMPANY_READ).where(column.in_(part))).mappings():
+                found[row["id"]] = dict(row)
+    return [found[i] for i in sorted(found)]
+
+
+def fetch_leads(
+    conn: Connection,
+    emails: set[str],
+    linkedins: set[str],
+    person_keys: set[str],
+    owner_id: int | None,
+) -> list[dict[str, Any]]:
+    """Existing leads matching any key, limited to `owner_id`'s leads when given (a rep)."""
+    found: dict[int, dict[str, Any]] = {}
+    for column, values in (
+        (LEADS.c.email, emails), (LEADS.c.linkedin_url, linkedins), (LEADS.c.person_key, person_keys)
+    ):
+        for part in _slices(sorted(values)):
+            query = select(*_LEAD_READ).where(column.in_(part))
+            if owner_id is not None:
+                query = query.where(LEADS.c.owner_id == owner_id)
+            for row in conn.execute(query).mappings():
+                found[row["id"]] = dict(row)
+    return [found[i] for i in sorted(found)]
+
+
+# ---- writes ---------------------------------------------------------------------
+
+
+def company_values(fields: dict[str, str]) -> dict[str, Any]:
+    """Core company keys -> column values (storable)."""
+    return {
+        col: storable(fields[key], "companies", col)
+        for key, col in COMPANY_COLUMNS.items()
+        if fields.get(key)
+    }
+
+
+def insert_companies(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Insert companies (column dicts) and return their ids in the same order."""
+    if not rows:
+        return []
+    params = [_full_company(r, now) for r in rows]
+    stmt = COMPANIES.insert().returning(COMPANIES.c.id, sort_by_parameter_order=True)
+    return [r[0] for r in conn.execute(stmt, params)]
+
+
+def _full_company(values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    out: dict[str, Any] = {col: None for col in COMPANY_COLUMNS.values()}
+    out.update(
+        name="", name_key="", extra={}, inferred=[], screenshots={}, owner_id=None,
+        created_by_batch_id=None, created_at=now, updated_at=now,
+    )
+    out.update(values)
+    out["name"] = out["name"] or ""
+    return out
+
+
+def insert_leads(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Insert leads (column dicts, every key present); executemany, no ids needed."""
+    if not rows:
+        return
+    for r in rows:
+        r["created_at"] = now
+        r["updated_at"] = now
+    conn.execute(LEADS.insert(), rows)
+
+
+def update_rows(
+    conn: Connection, table: Table, changes: list[tuple[int, dict[str, Any]]], now: datetime
+) -> None:
+    """Apply `(id, {column: value})` updates, one executemany per distinct column set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for ident, values in changes:
+        cols = tuple(sorted(values))
+        groups.setdefault(cols, []).append({"_id": ident, **{f"v_{c}": values[c] for c in cols}})
+    for cols, params in groups.items():
+        for p in params:
+            p["v_updated_at"] = now
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(f"v_{c}") for c in (*cols, "updated_at")})
+        )
+        conn.execute(stmt.execution_options(synchronize_session=False), params)
+
+
+def record_changes(conn: Connection, batch_id: int, entity: str,
+                   changes: list[tuple[int, dict[str, Any]]]) -> None:
+    """One `ImportChange(action="updated")` per changed record with the values it replaced."""
+    if changes:
+        conn.execute(CHANGES.insert(), [
+            {"batch_id": batch_id, "entity": entity, "entity_id": ident, "action": "updated",
+             "previous": previous}
+            for ident, previous in changes
+        ])
