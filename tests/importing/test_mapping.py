@@ -177,3 +177,32 @@ def test_ai_error_falls_back_to_rules_with_warning():
 def test_rules_provider_changes_nothing():
     headers = ["Email", "Mystery"]
     assert propose_mapping(headers, [], provider=RulesProvider()) == propose_mapping(headers, [])
+
+
+def test_maps_export_is_about_businesses():
+    headers = ["title", "address", "phone", "website", "category", "rating", "city"]
+    rows = [
+        ["Joe's Pizza", "12 Main St", "(512) 555-0100", "joespizza.com", "Pizza", "4.5", "Austin"],
+        ["Blue Bottle Coffee", "1 Elm St", "(512) 555-0101", "bb.com", "Cafe", "4.1", "Austin"],
+        ["Ace Plumbing LLC", "3 Oak St", "(512) 555-0102", "ace.com", "Plumber", "4.9", "Austin"],
+    ]
+    assert fields_of(propose_mapping(headers, rows)) == {
+        "title": "company_name", "address": "company_address", "phone": "company_phone",
+        "website": "website", "category": "industry", "rating": None, "city": "company_city",
+    }
+
+
+def test_title_of_people_stays_job_title():
+    rows = [["Marketing Manager", "a@b.com", "b.com"], ["CEO", "c@d.com", "d.com"],
+            ["Head of Growth", "e@f.com", "f.com"]]
+    assert fields_of(propose_mapping(["Title", "Email", "Website"], rows))["Title"] == "job_title"
+
+
+def test_salesforce_style_prefixes():
+    headers = ["Mailing City", "Mailing State/Province", "Mailing Zip/Postal Code",
+               "Billing City", "Person - Email", "Org Phone"]
+    assert fields_of(propose_mapping(headers, [])) == {
+        "Mailing City": "city", "Mailing State/Province": "state",
+        "Mailing Zip/Postal Code": "company_postal_code", "Billing City": "company_city",
+        "Person - Email": "email", "Org Phone": "company_phone",
+    }

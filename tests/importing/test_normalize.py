@@ -139,3 +139,11 @@ def test_short_rows_and_unknown_fields():
     assert normalizer("email", "phone").normalize(["a@b.co"]).lead == {"email": "a@b.co"}
     with pytest.raises(ValueError, match="unknown field"):
         normalizer("favourite_colour")
+
+
+def test_normalizer_pickles_for_the_process_pool():
+    import pickle
+
+    n = pickle.loads(pickle.dumps(normalizer("full_name", "email")))
+    assert n.normalize(["JANE DOE", "J@X.IO"]).lead == {
+        "full_name": "JANE DOE", "email": "j@x.io", "first_name": "Jane", "last_name": "Doe"}

@@ -38,13 +38,18 @@ FUZZY_CUTOFF = 86.0
 _COMPANY_PREFIXES = (
     "company", "account", "organization", "organisation", "org", "business", "firm",
     "firmen", "unternehmens", "unternehmen", "entreprise", "empresa", "bedrijfs", "bedrijf",
-    "azienda", "hq",
+    "azienda", "hq", "headquarters", "billing", "shipping", "office",
 )
-_PERSON_PREFIXES = ("contact", "person", "lead", "primary", "personal", "prospect")
+_PERSON_PREFIXES = (
+    "contact", "person", "lead", "primary", "personal", "prospect", "mailing", "home", "private",
+)
 _COMPANY_TWIN = {
     "city": "company_city", "state": "company_state", "country": "company_country",
     "phone": "company_phone", "linkedin_url": "company_linkedin_url",
 }
+# In a file about businesses only, these header words describe the business.
+_BUSINESS_CONTEXT = {"city": "company_city", "state": "company_state",
+                     "country": "company_country", "phone": "company_phone"}
 _PERSON_FIELDS = frozenset(
     {"first_name", "last_name", "full_name", "job_title", "linkedin_url", "mobile_phone"}
 )
@@ -172,6 +177,7 @@ def propose_mapping(
         prof = profile([row[i] for row in sample_rows if i < len(row)])
         profiles.append(prof)
         cols.append(_rule_mapping(i, header, prof, saved, specs, by_key))
+    _business_names_from_values(cols, profiles)
     _fill_names_from_values(cols, profiles)
     _apply_context(cols)
     if provider is not None:
@@ -207,6 +213,30 @@ def _rule_mapping(
     return ColumnMapping(index=i, header=header, field=hit[0], confidence=hit[1], source=source)
 
 
+def _business_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
+    """"Name"/"Title" holding business names (a maps export) is the company name.
+
+    Business names have no reliable shape ("Joe's Pizza" looks like a person), so:
+    values with business words ("LLC", "Roofing", "&") decide; and a "Title"
+    column that holds no job titles, in a file with no person columns that does
+    describe businesses (site, address ...), is the business name too.
+    """
+    if any(c.field == "company_name" for c in cols):
+        return
+    others = {c.field for c in cols}
+    no_people = not (others & (_NAME_FIELDS | {"linkedin_url", "mobile_phone"}))
+    businessy = bool(others & {"website", "company_address", "company_domain", "industry"})
+    for col, prof in zip(cols, profiles, strict=True):
+        if col.source not in ("synonym", "fuzzy") or col.field not in ("full_name", "job_title"):
+            continue
+        if prof.count == 0 or prof.share("job_title") >= 0.3:
+            continue
+        by_words = prof.share("business_name") >= 0.5
+        if by_words or (col.field == "job_title" and no_people and businessy):
+            col.field, col.confidence, col.source = "company_name", 0.75, "values"
+            return
+
+
 def _fill_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
     """A column of person names becomes `full_name` only if no header already names people."""
     if any(c.field in _NAME_FIELDS for c in cols):
@@ -220,14 +250,14 @@ def _fill_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfi
 
 
 def _apply_context(cols: list[ColumnMapping]) -> None:
-    """City/state/country in a file about businesses only belong to the company."""
+    """City/state/country/phone in a file about businesses only belong to the company."""
     if any(c.field in _PERSON_FIELDS for c in cols):
         return
     if not any(c.field in ("company_name", "website", "company_domain") for c in cols):
         return
     for col in cols:
-        if col.source != "saved" and col.field in ("city", "state", "country"):
-            col.field = _COMPANY_TWIN[col.field]
+        if col.source != "saved" and col.field in _BUSINESS_CONTEXT:
+            col.field = _BUSINESS_CONTEXT[col.field]
 
 
 def _apply_ai(

@@ -50,6 +50,15 @@ BUSINESS_WORDS = frozenset(
     international global associates enterprises trading supply supplies health medical care
     pharmacy school academy university institute foundation club network networks""".split()
 )
+JOB_WORDS = frozenset(
+    """ceo cto cfo coo cmo cio cso vp svp evp founder cofounder co-founder owner manager director
+    head president partner engineer developer consultant assistant officer chief specialist
+    analyst coordinator executive administrator associate intern recruiter accountant designer
+    gerente director directora directeur directrice gérant gerant fondateur fondatrice
+    geschäftsführer geschaftsfuhrer geschaftsfuhrerin inhaber inhaberin leiter leiterin
+    vorstand prokurist eigenaar oprichter directeur amministratore titolare responsabile
+    sócio socio diretor diretora fundador fundadora""".split()
+)
 SIGNALS = (  # most specific first: a LinkedIn URL is also a URL
     "email", "linkedin_person", "linkedin_company", "facebook", "instagram", "twitter", "url",
     "phone", "country", "person_name", "business_name", "number",
@@ -111,6 +120,8 @@ def _signals(value: str) -> set[str]:
         out.add("country")
         return out
     tokens = re.split(r"[\s,]+", folded.replace("&", " & ").strip())
+    if any(t.strip(".") in JOB_WORDS for t in re.split(r"[\s,/&-]+", folded)):
+        out.add("job_title")
     if "&" in tokens or any(t.strip(".") in BUSINESS_WORDS for t in tokens):
         out.add("business_name")
     elif 2 <= len(tokens) <= 4 and all(_NAME_TOKEN.match(t) for t in v.replace(",", " ").split()):
