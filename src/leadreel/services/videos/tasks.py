@@ -1,0 +1,372 @@
+"""The video task types: ``screenshot`` (per company) then ``render_video`` (per lead).
+
+Task bodies stay thin: they load rows in short transactions, call the screenshotter and
+the renderer, and write the outcome. The final write goes through ``ctx.session`` so it
+commits atomically with the task's success; progress and status changes along the way go
+through their own short sessions (SQLite has a single write lock: never hold it during a
+capture or an encode).
+
+The browser: the worker runs each task on a fresh thread, but Playwright's sync API is
+bound to the thread that started it. So one Chromium (and its egress proxy) lives on a
+single long-lived daemon thread per worker process (:class:`BrowserService`); a task hands
+it the capture and waits. It starts on the first capture, is reused across leads (each
+capture gets a fresh context), and is closed at exit or by :func:`close_browser`.
+
+Bad input (an invalid spec, a missing clip, a site that could only be a title card when the
+template forbids fallbacks) raises ``PermanentError``: retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from leadreel.config import Settings, load_settings
+from leadreel.integrations.browser import Browser, BrowserUnavailable
+from leadreel.integrations.egress import EgressProxy
+from leadreel.integrations.ffmpeg import SubprocessRunner, find_ffmpeg
+from leadreel.models import Company, Lead, Video
+from leadreel.services.videos import library
+from leadreel.services.videos.cards import title_card
+from leadreel.services.videos.graph import EncodeSettings
+from leadreel.services.videos.plan import RenderError
+from leadreel.services.videos.render import render_video
+from leadreel.services.videos.screenshots import (
+    CapturedImage,
+    CaptureResult,
+    CaptureTarget,
+    ScreenshotSettings,
+    capture_company,
+)
+from leadreel.services.videos.templates import AudioOverImageSegment, PipSegment, VideoTemplate
+from leadreel.tasks.context import TaskCancelled, TaskContext
+from leadreel.tasks.registry import PRIORITY_RENDER, task_type
+from leadreel.tasks.retry import PermanentError
+
+log = logging.getLogger("leadreel.videos.tasks")
+T = TypeVar("T")
+SCREENSHOT = "screenshot"
+RENDER = "render_video"
+FRESH_SECONDS = 900  # leads of one company in one batch share a capture this recent
+KEEP_CAPTURES = 2
+PROGRESS_EVERY = 0.5
+
+
+# -- the shared browser --------------------------------------------------------------------
+
+class BrowserService:
+    """Runs ``fn(browser)`` on the browser's own thread, one call at a time."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._browser: Browser | None = None
+        self._proxy: EgressProxy | None = None
+        self._key: tuple[str, tuple[str, ...]] | None = None
+
+    def call(self, fn: Callable[[Browser], T], *, chromium_path: str, allow: list[str],
+             timeout: float) -> T:
+        """Run ``fn`` with the shared browser; re-raises what ``fn`` raised, or TimeoutError."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="screenshot-browser",
+                                                daemon=True)
+                self._thread.start()
+        key = (chromium_path, tuple(allow))
+        self._jobs.put((lambda: fn(self._ensure(key)), future))
+        return future.result(timeout=timeout)
+
+    def _ensure(self, key: tuple[str, tuple[str, ...]]) -> Browser:
+        """On the browser thread: (re)create browser and proxy when the settings differ."""
+        if self._browser is not None and self._key != key:
+            self._shutdown()
+        if self._browser is None:
+            self._proxy = EgressProxy(allow=list(key[1])).start()
+            self._browser = Browser(proxy=self._proxy, executable_path=key[0])
+            self._key = key
+        return self._browser.start()
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fn, future = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting task
+                    future.set_exception(exc)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._proxy is not None:
+            self._proxy.stop()
+        self._browser = self._proxy = self._key = None
+
+    def close(self, timeout: float = 15.0) -> None:
+        """Close the browser and stop its thread (safe to repeat, or if never started)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
+            self._jobs.put(None)
+            thread.join(timeout)
+
+
+BROWSER = BrowserService()
+atexit.register(BROWSER.close)
+
+
+def close_browser() -> None:
+    """Close the process-wide browser; a worker may call this when it stops."""
+    BROWSER.close()
+
+
+def allow_list(settings: Settings) -> list[str]:
+    return [part.strip() for part in (settings.screenshot_allow or "").split(",") if part.strip()]
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _settings(ctx: TaskContext) -> Settings:
+    return ctx.settings if isinstance(ctx.settings, Settings) else load_settings()
+
+
+@contextmanager
+def _short(ctx: TaskContext) -> Iterator[Session]:
+    """A short transaction of its own, committed at once."""
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+def _set_video(ctx: TaskContext, video_id: int | None, **values: Any) -> None:
+    if video_id:
+        with _short(ctx) as session:
+            session.execute(update(Video).where(Video.id == video_id).values(**values))
+
+
+def previous_capture(data: dict[str, Any] | None) -> CaptureResult | None:
+    if not data:
+        return None
+    try:
+        return CaptureResult.from_json(data)
+    except pydantic.ValidationError:
+        return None
+
+
+def _fresh(capture: CaptureResult | None) -> bool:
+    if capture is None or time.time() - capture.captured_at > FRESH_SECONDS:
+        return False
+    images = [capture.website, capture.website_viewport, capture.ads]
+    return all(Path(i.path).is_file() for i in images if i is not None)
+
+
+def _offline_capture(target: CaptureTarget, out_dir: Path, previous: CaptureResult | None,
+                     error: str) -> CaptureResult:
+    """No browser: reuse the last good images, else title cards (same chain as a failed capture)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def one(key: str) -> CapturedImage:
+        old = getattr(previous, key, None)
+        if isinstance(old, CapturedImage) and old.source != "card" and Path(old.path).is_file():
+            shutil.copyfile(old.path, out_dir / f"{key}.png")
+            return old.model_copy(update={"path": str(out_dir / f"{key}.png"),
+                                          "source": "previous", "error": error})
+        path = title_card(target.name, target.domain, out_dir / f"{key}.png")
+        return CapturedImage(path=str(path), source="card", error=error, width=1280, height=720)
+
+    return CaptureResult(website=one("website"), website_viewport=one("website_viewport"),
+                         ads=one("ads"))
+
+
+def _prune(company_dir: Path, keep: Path) -> None:
+    """Keep the newest captures (the current one and the fallback it may have copied from)."""
+    dirs = sorted((d for d in company_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    for old in dirs[:-KEEP_CAPTURES]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# -- screenshot ----------------------------------------------------------------------------
+
+@task_type(SCREENSHOT, priority=PRIORITY_RENDER, max_attempts=2, timeout=180)
+def screenshot(ctx: TaskContext) -> dict[str, Any]:
+    """Capture a company's website and ads page, storing the CaptureResult on the company."""
+    settings = _settings(ctx)
+    payload = ctx.payload
+    video_id, company_id = payload.get("video_id"), payload.get("company_id")
+    with _short(ctx) as session:
+        company = session.get(Company, company_id) if company_id else None
+        video = session.get(Video, video_id) if video_id else None
+        if video_id and video is None:
+            return {"skipped": "video deleted"}
+        if video is not None:
+            video.status, video.progress, video.error = "capturing", 0.02, None
+        if company is None:
+            return {"company": None}
+        target = CaptureTarget(name=company.name or company.domain or "", domain=company.domain,
+                               website=company.website, ads_url=company.ads_url)
+        previous = previous_capture(company.screenshots)
+    if _fresh(previous) and not payload.get("refresh"):
+        return {"company": company_id, "reused": True}
+    company_dir = settings.data_dir / "screenshots" / str(company_id)
+    out_dir = company_dir / f"{int(time.time())}-{uuid.uuid4().hex[:6]}"
+    options = ScreenshotSettings(ads_url_pattern=settings.ads_url_pattern)
+    try:
+        result = BROWSER.call(
+            lambda browser: capture_company(browser, target, out_dir, previous=previous,
+                                            settings=options),
+            chromium_path=settings.chromium_path, allow=allow_list(settings),
+            timeout=max(5.0, ctx.remaining() - 5))
+    except BrowserUnavailable as exc:
+        log.warning("no browser for screenshots: %s", exc)
+        result = _offline_capture(target, out_dir, previous, f"browser unavailable: {exc}")
+    ctx.check()
+    _prune(company_dir, out_dir)
+    ctx.session.execute(update(Company).where(Company.id == company_id)
+                        .values(screenshots=result.to_json()))
+    sources = {"website": result.website.source, "ads": result.ads.source if result.ads else None}
+    return {"company": company_id, "sources": sources}
+
+
+# -- render_video --------------------------------------------------------------------------
+
+def images_used(model: VideoTemplate) -> set[str]:
+    """Which captured images a template shows: ``website`` and/or ``ads``."""
+    used: set[str] = set()
+    for seg in model.segments:
+        source = (seg.background.source if isinstance(seg, PipSegment)
+                  else seg.image.source if isinstance(seg, AudioOverImageSegment) else None)
+        if source in ("website", "website_scroll"):
+            used.add("website")
+        elif source == "ads":
+            used.add("ads")
+    return used
+
+
+def screenshot_source(capture: CaptureResult | None, used: set[str]) -> str | None:
+    """The source shown on the lead: the website's, else the ads page's (when used)."""
+    if not used:
+        return None
+    if capture is None:
+        return "card"
+    if "website" in used:
+        return capture.website.source
+    return capture.ads.source if capture.ads else "card"
+
+
+class _ProgressWriter:
+    """Writes render progress to the task row (via ctx) and the Video row, throttled."""
+
+    def __init__(self, ctx: TaskContext, video_id: int | None, start: float = 0.1) -> None:
+        self.ctx, self.video_id, self.start, self.last = ctx, video_id, start, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        overall = self.start + (1 - self.start) * min(1.0, max(0.0, fraction))
+        self.ctx.set_progress(overall)
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            _set_video(self.ctx, self.video_id, progress=round(overall, 3))
+
+
+@task_type(RENDER, priority=PRIORITY_RENDER, max_attempts=2, timeout=900)
+def render_lead_video(ctx: TaskContext) -> dict[str, Any]:
+    """Render one lead's video (or an editor preview) and record files and progress."""
+    video_id = ctx.payload.get("video_id")
+    try:
+        return _render(ctx, video_id)
+    except TaskCancelled:
+        if ctx.stop_reason == "cancelled":
+            _set_video(ctx, video_id, status="failed", error="cancelled")
+        else:  # shutdown or rescued: another attempt will come
+            _set_video(ctx, video_id, status="queued")
+        raise
+    except BaseException as exc:
+        last = isinstance(exc, PermanentError) or ctx.attempt >= ctx.task.max_attempts
+        message = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else type(exc).__name__
+        if last:
+            _set_video(ctx, video_id, status="failed", error=message)
+        else:
+            _set_video(ctx, video_id, status="queued",
+                       error=f"attempt {ctx.attempt} failed, retrying: {message}")
+        raise
+
+
+def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
+    settings = _settings(ctx)
+    payload = ctx.payload
+    try:
+        model = VideoTemplate.model_validate(payload.get("spec") or {})
+    except pydantic.ValidationError as exc:
+        raise PermanentError(f"invalid template: {exc.errors()[0]['msg']}") from None
+    with _short(ctx) as session:
+        video = session.get(Video, video_id) if video_id else None
+        if video_id and video is None:
+            return {"skipped": "video deleted"}
+        lead = session.get(Lead, payload.get("lead_id"))
+        if lead is None:
+            raise PermanentError(f"lead {payload.get('lead_id')} no longer exists")
+        from leadreel.services.videos.pipeline import lead_variables
+
+        variables = lead_variables(lead)
+        company = lead.company
+        capture = previous_capture(company.screenshots) if company else None
+        assets, missing = library.resolve_assets(session, model.asset_ids())
+        if video is not None:
+            video.status, video.progress, video.error = "rendering", 0.1, None
+    if missing:
+        raise PermanentError(f"media missing for this template: {', '.join(missing)}")
+    used = images_used(model)
+    source = screenshot_source(capture, used)
+    name = (company.name if company else "") or variables.get("company_name") or "this lead"
+    if not payload.get("allow_fallback", True) and "website" in used and source == "card":
+        why = capture.website.error if capture and capture.website.error else "no screenshot"
+        raise PermanentError(
+            f"the website of {name} could not be captured ({why}) and the template does not "
+            "allow a fallback title card")
+    out_dir = (settings.data_dir / "previews" / str(ctx.id) if video_id is None
+               else settings.data_dir / "videos" / str(lead.id) / str(video_id))
+    out = model.output
+    card = title_card(name, company.domain if company else None, out_dir / "card.png",
+                      size=(max(64, out.width), max(64, out.height)))
+
+    def image(key: str) -> Path | None:
+        item = getattr(capture, key, None) if capture else None
+        return Path(item.path) if item is not None and Path(item.path).is_file() else None
+
+    binary = find_ffmpeg(settings.ffmpeg_path) if settings.ffmpeg_path else None
+    try:
+        result = render_video(
+            model, variables=variables, assets=assets, out_dir=out_dir,
+            cache_dir=settings.data_dir / "cache" / "segments",
+            website_full=image("website"), website_view=image("website_viewport"),
+            ads=image("ads"), fallback_image=card, on_progress=_ProgressWriter(ctx, video_id),
+            timeout=max(10.0, ctx.remaining() - 5),
+            settings=EncodeSettings(preset=payload.get("preset") or "veryfast"),
+            runner=SubprocessRunner(binary))
+    except RenderError as exc:
+        raise PermanentError(str(exc)) from None
+    files = {"file_path": str(result.video), "thumbnail_path": str(result.thumbnail),
+             "preview_path": str(result.preview), "duration": round(result.duration, 3)}
+    if video_id:
+        ctx.session.execute(update(Video).where(Video.id == video_id).values(
+            status="rendered", progress=1.0, error=None, screenshot_source=source, **files))
+    return {**files, "screenshot_source": source, "video_id": video_id,
+            "cached_segments": result.used_cached_segments}
