@@ -1,0 +1,118 @@
+"""The screenshot and render_video tasks through a real worker: files, progress, fallbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import pytest
+from sqlalchemy import select
+
+from leadreel.extensions import db
+from leadreel.models import Company, ProcessingTask, User, Video
+from leadreel.services.videos import pipeline, tasks
+from leadreel.services.videos.pipeline import Selection
+from leadreel.services.videos.screenshots import CaptureResult
+
+from .conftest import drain, fake_capture
+
+
+def _start(app, user, lead_id: int, template_id: int) -> int:
+    with app.app_context():
+        result = pipeline.start_renders(db.session, db.session.get(User, user.id),
+                                        Selection(lead_ids=[lead_id]), template_id)
+        db.session.commit()
+        return result.started[0]
+
+
+def test_render_end_to_end(app, make_user, make_lead, tiny_template, tmp_path):
+    rep = make_user("rep")
+    lead_id = make_lead(rep, screenshots=fake_capture(tmp_path / "shots"))
+    video_id = _start(app, rep, lead_id, tiny_template())
+    drain(app)
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        assert video.status == "rendered", video.error
+        assert video.progress == 1.0 and video.screenshot_source == "live"
+        assert 1.9 <= video.duration <= 2.1
+        for path in (video.file_path, video.thumbnail_path, video.preview_path):
+            assert Path(path).is_file() and Path(path).stat().st_size > 0
+        assert video.thumbnail_path.endswith(".jpg") and video.preview_path.endswith(".gif")
+        with av.open(video.file_path) as container:
+            assert container.streams.video[0].codec_context.name == "h264"
+            assert container.streams.audio[0].codec_context.name == "aac"
+            assert (container.streams.video[0].codec_context.width,
+                    container.streams.video[0].codec_context.height) == (320, 180)
+        with open(video.file_path, "rb") as fh:  # faststart: moov before mdat
+            head = fh.read(4096)
+        assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1
+                                             or head.find(b"moov") < head.find(b"mdat"))
+        rows = db.session.scalars(select(ProcessingTask).order_by(ProcessingTask.id)).all()
+        assert [(t.type, t.status) for t in rows] == [
+            (tasks.SCREENSHOT, "succeeded"), (tasks.RENDER, "succeeded")]
+        assert rows[0].result.get("reused") is True  # a fresh capture is shared, not redone
+        assert rows[1].progress == 1.0 and rows[1].result["video_id"] == video_id
+
+
+def test_fallback_not_allowed_stops_with_reason(app, make_user, make_lead, tiny_template,
+                                                tmp_path):
+    rep = make_user("rep")
+    lead_id = make_lead(rep, company="Downco",
+                        screenshots=fake_capture(tmp_path / "s", website_source="card"))
+    video_id = _start(app, rep, lead_id, tiny_template(allow_fallback=False))
+    drain(app)
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        assert video.status == "failed"
+        assert "Downco could not be captured (ERR_CONNECTION_REFUSED)" in video.error
+        assert "does not allow a fallback" in video.error
+        render = db.session.scalar(select(ProcessingTask).where(
+            ProcessingTask.type == tasks.RENDER))
+        assert render.status == "failed" and render.attempts == 1  # permanent: no retry
+
+
+def test_missing_clip_is_permanent(app, make_user, make_lead, tiny_template, tmp_path):
+    rep = make_user("rep")
+    lead_id = make_lead(rep, screenshots=fake_capture(tmp_path / "s"))
+    template_id = tiny_template()
+    with app.app_context():
+        from leadreel.models import MediaAsset
+
+        for asset in db.session.scalars(select(MediaAsset).where(MediaAsset.kind == "clip")):
+            Path(asset.path).unlink()
+    video_id = _start(app, rep, lead_id, template_id)
+    drain(app)
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        assert video.status == "failed" and "media missing" in video.error
+
+
+@pytest.mark.browser
+def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template, site,
+                                        down_port):
+    rep = make_user("rep")
+    live = make_lead(rep, company="Acme", website=site.url("/"), ads_url=site.url("/ads"))
+    down = make_lead(rep, first="Dan", company="Downco",
+                     website=f"http://127.0.0.1:{down_port}/",
+                     ads_url=f"http://127.0.0.1:{down_port}/ads")
+    template_id = tiny_template(allow_fallback=False)
+    live_video = _start(app, rep, live, template_id)
+    down_video = _start(app, rep, down, template_id)
+    drain(app, timeout=120)
+    with app.app_context():
+        ok = db.session.get(Video, live_video)
+        assert ok.status == "rendered", ok.error
+        assert ok.screenshot_source == "live"
+        capture = CaptureResult.from_json(
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme")))
+        assert capture.website.source == "live" and capture.ads.source == "live"
+        assert capture.website.height > 720  # the full scrolling page
+        assert Path(capture.website_viewport.path).is_file()
+
+        failed = db.session.get(Video, down_video)
+        assert failed.status == "failed"
+        assert "Downco could not be captured" in failed.error
+        down_capture = CaptureResult.from_json(
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Downco")))
+        assert down_capture.website.source == "card" and down_capture.website.error
+        assert Path(down_capture.website.path).is_file()
