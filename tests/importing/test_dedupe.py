@@ -87,3 +87,13 @@ def test_in_memory_deduper():
     assert d.leads[l1] == {"email": "Ann@Acme.com", "first_name": "Ann", "last_name": "Lee",
                            "job_title": "CEO", "phone": "+1"}
     assert d.lead_company == {l1: c1, l4: c4}
+
+
+def test_shared_hosts_never_key_a_company():
+    from leadreel.services.dedupe import company_keys, is_shared_host
+
+    assert is_shared_host("gmail.com") and is_shared_host("yahoo.co.uk")
+    assert is_shared_host("m.facebook.com") and is_shared_host("joe.wixsite.com")
+    assert not is_shared_host("acme.com") and not is_shared_host(None)
+    assert company_keys({"website": "https://facebook.com/joes", "company_name": "Joe's"}) == {
+        "domain": None, "name": "joes"}

@@ -147,3 +147,12 @@ def test_normalizer_pickles_for_the_process_pool():
     n = pickle.loads(pickle.dumps(normalizer("full_name", "email")))
     assert n.normalize(["JANE DOE", "J@X.IO"]).lead == {
         "full_name": "JANE DOE", "email": "j@x.io", "first_name": "Jane", "last_name": "Doe"}
+
+
+def test_social_page_given_as_website_goes_to_its_field():
+    n = normalizer("company_name", "website", "email")
+    row = n.normalize(["Joe's Pizza", "https://www.facebook.com/joespizza", "joe@gmail.com"])
+    assert row.company == {"company_name": "Joe's Pizza",
+                           "facebook_url": "https://www.facebook.com/joespizza"}
+    hosted = n.normalize(["Ace", "ace-plumbing.wixsite.com/home", ""])
+    assert hosted.company == {"company_name": "Ace", "website": "https://ace-plumbing.wixsite.com"}

@@ -38,6 +38,46 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+FREE_MAIL_DOMAINS = frozenset(
+    """gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com
+    rocketmail.com icloud.com me.com mac.com aol.com gmx.de gmx.net gmx.at gmx.ch gmx.com
+    web.de t-online.de freenet.de arcor.de posteo.de mailbox.org protonmail.com proton.me
+    pm.me zoho.com mail.com yandex.ru yandex.com mail.ru orange.fr wanadoo.fr free.fr sfr.fr
+    laposte.net libero.it virgilio.it tiscali.it alice.it qq.com 163.com 126.com comcast.net
+    verizon.net att.net sbcglobal.net btinternet.com sky.com virginmedia.com hey.com
+    fastmail.com tutanota.com seznam.cz wp.pl o2.pl interia.pl onet.pl bluewin.ch telenet.be
+    skynet.be ziggo.nl kpnmail.nl hetnet.nl planet.nl home.nl terra.com.br bol.com.br
+    uol.com.br sapo.pt hotmail.es hotmail.fr hotmail.de hotmail.it hotmail.co.uk""".split()
+)
+# Providers that exist under many country suffixes: yahoo.co.uk, outlook.de, gmx.fr ...
+_FREE_MAIL_LABELS = frozenset("gmail yahoo hotmail outlook live gmx aol icloud yandex".split())
+
+# Sites many businesses share: a profile there says nothing about the company's domain.
+_SHARED_HOSTS = frozenset(
+    """facebook.com fb.com instagram.com linkedin.com twitter.com x.com youtube.com tiktok.com
+    pinterest.com yelp.com google.com goo.gl g.page business.site linktr.ee wa.me whatsapp.com
+    t.me medium.com github.com wixsite.com sites.google.com tripadvisor.com""".split()
+)
+
+
+def is_free_mail(domain: str | None) -> bool:
+    """True for consumer mail providers, whose domain says nothing about a company."""
+    if not domain:
+        return False
+    domain = domain.lower()
+    return domain in FREE_MAIL_DOMAINS or domain.split(".", 1)[0] in _FREE_MAIL_LABELS
+
+
+def is_shared_host(domain: str | None) -> bool:
+    """True for free mail and social/directory sites: never a company's own domain."""
+    if not domain:
+        return False
+    host = domain.lower()
+    if is_free_mail(host):
+        return True
+    return any(host == h or host.endswith("." + h) for h in _SHARED_HOSTS)
+
+
 @lru_cache(maxsize=65536)
 def company_key_domain(domain: str | None) -> str | None:
     """`https://WWW.Acme.com/contact` -> `acme.com`; None when there is no host."""
@@ -60,7 +100,7 @@ def normalize_company_name(name: str | None) -> str | None:
     """
     if not name:
         return None
-    text = fold(name).replace("&", " and ").replace("+", " and ")
+    text = fold(name).replace("&", " and ").replace("+", " and ").replace("'", "").replace("’", "")
     text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)", "", text)  # s.a. -> sa., l.l.c. -> llc.
     tokens = [t for t in _NON_ALNUM.split(text.replace(".", "")) if t]
     while len(tokens) > 1 and (tokens[-1] in _LEGAL_SUFFIXES or tokens[-1] == "and"):
@@ -101,8 +141,9 @@ def person_company_key(
 
 def company_keys(company: Mapping[str, Any]) -> dict[str, str | None]:
     """The matching keys of a normalised company dict, strongest first."""
+    domain = company_key_domain(company.get("company_domain") or company.get("website"))
     return {
-        "domain": company_key_domain(company.get("company_domain") or company.get("website")),
+        "domain": None if is_shared_host(domain) else domain,
         "name": normalize_company_name(company.get("company_name")),
     }
 

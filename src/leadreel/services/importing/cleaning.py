@@ -16,7 +16,12 @@ from typing import Any
 import phonenumbers
 from nameparser import HumanName
 
-from leadreel.services.dedupe import company_key_domain
+from leadreel.services.dedupe import (  # noqa: F401 - re-exported for callers
+    FREE_MAIL_DOMAINS,
+    company_key_domain,
+    is_free_mail,
+    is_shared_host,
+)
 
 EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[a-z]{2,}$", re.I)
 EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.I)
@@ -33,20 +38,6 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _PARTICLES = frozenset(
     "van von der den de del della di da das do dos du la le lo y zu ten ter bin al el st".split()
 )
-FREE_MAIL_DOMAINS = frozenset(
-    """gmail.com googlemail.com outlook.com hotmail.com live.com msn.com yahoo.com ymail.com
-    rocketmail.com icloud.com me.com mac.com aol.com gmx.de gmx.net gmx.at gmx.ch gmx.com
-    web.de t-online.de freenet.de arcor.de posteo.de mailbox.org protonmail.com proton.me
-    pm.me zoho.com mail.com yandex.ru yandex.com mail.ru orange.fr wanadoo.fr free.fr sfr.fr
-    laposte.net libero.it virgilio.it tiscali.it alice.it qq.com 163.com 126.com comcast.net
-    verizon.net att.net sbcglobal.net btinternet.com sky.com virginmedia.com hey.com
-    fastmail.com tutanota.com seznam.cz wp.pl o2.pl interia.pl onet.pl bluewin.ch telenet.be
-    skynet.be ziggo.nl kpnmail.nl hetnet.nl planet.nl home.nl terra.com.br bol.com.br
-    uol.com.br sapo.pt hotmail.es hotmail.fr hotmail.de hotmail.it hotmail.co.uk""".split()
-)
-# Providers that exist under many country suffixes: yahoo.co.uk, outlook.de, gmx.fr ...
-_FREE_MAIL_LABELS = frozenset("gmail yahoo hotmail outlook live gmx aol icloud yandex".split())
-
 _tld_extractor: Any = None
 
 
@@ -74,14 +65,6 @@ def domain_of(url_or_host: str) -> str | None:
     if host.count(".") == 1:  # fast path: already "name.tld"
         return host
     return _registered(host)
-
-
-def is_free_mail(domain: str | None) -> bool:
-    """True for consumer mail providers, whose domain says nothing about a company."""
-    if not domain:
-        return False
-    domain = domain.lower()
-    return domain in FREE_MAIL_DOMAINS or domain.split(".", 1)[0] in _FREE_MAIL_LABELS
 
 
 @lru_cache(maxsize=65536)

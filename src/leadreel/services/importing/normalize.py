@@ -116,6 +116,13 @@ class RowNormalizer:
                 return
         elif kind == "phone":
             cleaned = c.clean_phone(value, self.default_region) or value
+        elif key == "website" and (social := social_field_for(value)):
+            target = row.lead if social == "linkedin_url" else row.company
+            if social not in target and (url := c.clean_url(value)):
+                target[social] = url  # a Facebook page given as "website" is a Facebook page
+            else:
+                row.extra[header] = value
+            return
         elif key == "website":
             cleaned = c.clean_website(value)
             if cleaned is None:
@@ -155,12 +162,12 @@ class RowNormalizer:
         website = company.get("website")
         if website and "company_domain" not in company:
             domain = c.domain_of(website)
-            if domain and not c.is_free_mail(domain):
+            if domain and not c.is_shared_host(domain):
                 company["company_domain"] = domain
         email = lead.get("email")
         if email and "company_domain" not in company:
             domain = c.email_domain(email)
-            if domain and not c.is_free_mail(domain):
+            if domain and not c.is_shared_host(domain):
                 company["company_domain"] = c.domain_of(domain) or domain
                 row.inferred.add("company_domain")
         if not (
