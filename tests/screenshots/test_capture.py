@@ -78,6 +78,9 @@ def pages(site: Site) -> Site:
             "/status/404": Page("<h1>gone</h1>", status=404),
             "/blank": Page("<html><body></body></html>"),
             "/slow": Page("<h1>slow</h1>", delay_s=2.5),
+            "/hang": Page(
+                "<h1>hang</h1><script>setTimeout(() => { while (true) {} }, 50)</script>"
+            ),
         }
     )
     return site
@@ -190,3 +193,15 @@ def test_browser_restarts_after_crash(chromium: Browser, pages: Site, tmp_path: 
     result = _capture(chromium, pages.url("/page"), tmp_path)
     assert result.website.source == "live", result.website.error
     assert chromium.launches == launches + 1
+
+
+def test_hung_page_is_cut_by_the_hard_deadline(
+    chromium: Browser, pages: Site, tmp_path: Path
+) -> None:
+    """A script spinning after load blocks page.evaluate forever; the watchdog kills it."""
+    settings = FAST.model_copy(update={"hard_timeout_s": 3.0})
+    result = _capture(chromium, pages.url("/hang"), tmp_path / "hang", settings=settings)
+    assert result.website.source == "card"
+    assert result.website.error == "timeout (page hung)"
+    after = _capture(chromium, pages.url("/page"), tmp_path / "after")
+    assert after.website.source == "live", after.website.error

@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from leadreel.integrations import browser_watchdog
 from leadreel.integrations.egress import EgressProxy
 
 log = logging.getLogger("leadreel.browser")
@@ -101,6 +103,7 @@ class Browser:
         self._playwright: Any = None
         self._browser: Any = None
         self.launches = 0
+        self._process_id: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -119,11 +122,12 @@ class Browser:
         return self
 
     def _launch(self) -> None:
+        marker = f"--leadreel-browser={uuid.uuid4().hex}"  # finds our process for deadline()
         try:
             self._browser = self._playwright.chromium.launch(
                 executable_path=str(self.executable_path),
                 headless=True,
-                args=[*BASE_ARGS, *self.extra_args],
+                args=[*BASE_ARGS, *self.extra_args, marker],
                 proxy={"server": self.proxy.url},
                 timeout=self.launch_timeout_s * 1000,
                 handle_sigint=False,
@@ -133,6 +137,7 @@ class Browser:
         except Exception as exc:  # playwright raises its own Error type for launch failures
             raise BrowserUnavailable(f"Chromium failed to start: {exc}") from exc
         self.launches += 1
+        self._process_id = browser_watchdog.find_process(marker)
 
     def is_connected(self) -> bool:
         return self._browser is not None and self._browser.is_connected()
@@ -193,6 +198,11 @@ class Browser:
             java_script_enabled=True,
             locale="en-US",
         )
+
+    def deadline(self, seconds: float) -> Any:
+        """Context manager: past ``seconds``, kill this browser's renderers so a hung page
+        cannot block the worker (Playwright's ``evaluate`` has no timeout of its own)."""
+        return browser_watchdog.deadline(self._process_id, seconds)
 
     @contextmanager
     def new_page(self, *, viewport: tuple[int, int] | None = None) -> Iterator[Any]:

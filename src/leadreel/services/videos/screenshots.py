@@ -51,6 +51,8 @@ class ScreenshotSettings(BaseModel):
     scroll_pause_s: float = Field(0.15, ge=0, le=2)
     settle_s: float = Field(0.8, ge=0, le=10)
     max_height: int = Field(6000, ge=240, le=30000)
+    #: wall-clock budget for one page; past it the renderer is killed (hung scripts)
+    hard_timeout_s: float = Field(60.0, gt=0, le=600)
     dismiss_cookie_banners: bool = True
     capture_ads: bool = True
     ads_url_pattern: str = DEFAULT_ADS_PATTERN
@@ -253,17 +255,20 @@ def capture_page(
         raise CaptureError(f"refused: {exc.reason}") from None
     host = urlsplit(url).hostname or ""
     refused_before = browser.proxy.last_refusal(host)
-    try:
-        with browser.new_page(viewport=settings.viewport) as page:
-            return _shoot(page, url, full_path, viewport_path, settings)
-    except PlaywrightTimeout:
-        raise CaptureError("timeout") from None
-    except PlaywrightError as exc:
-        refusal = browser.proxy.last_refusal(host)
-        if refusal is not None and refusal is not refused_before:
-            raise CaptureError(f"refused: {refusal.reason}") from None
-        code = re.search(r"net::ERR_[A-Z_]+", str(exc))
-        raise CaptureError(code.group(0) if code else _first_line(exc)) from None
+    with browser.deadline(settings.hard_timeout_s) as expired:
+        try:
+            with browser.new_page(viewport=settings.viewport) as page:
+                return _shoot(page, url, full_path, viewport_path, settings)
+        except PlaywrightTimeout:
+            raise CaptureError("timeout") from None
+        except PlaywrightError as exc:
+            if expired.is_set():
+                raise CaptureError("timeout (page hung)") from None
+            refusal = browser.proxy.last_refusal(host)
+            if refusal is not None and refusal is not refused_before:
+                raise CaptureError(f"refused: {refusal.reason}") from None
+            code = re.search(r"net::ERR_[A-Z_]+", str(exc))
+            raise CaptureError(code.group(0) if code else _first_line(exc)) from None
 
 
 def _shoot(
