@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from leadreel.integrations.ffmpeg import FFmpegTimeout, probe
 from leadreel.services.videos.render import RenderError, RenderResult
@@ -198,3 +199,49 @@ def test_timeout_kills_ffmpeg_raises_and_leaves_no_partial_files(
     assert list((tmp_path / "out").iterdir()) == []
     cache = tmp_path / "cache"
     assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_text_with_quotes_colons_and_percent_renders_literally(
+    render: Render, ads_png: Path
+) -> None:
+    template = make_template(
+        [
+            {
+                "type": "audio_over_image",
+                "id": "t",
+                "clip": "green",
+                "duration": 1.0,
+                "image": {"source": "ads"},
+                "texts": [{"text": "For {company_name}", "position": "center", "size": 0.2}],
+            }
+        ]
+    )
+    nasty = "O'Reilly: 100% %{pts} \\ [x];y,z"
+    for font in (None, Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
+        result = render(template, ads=ads_png, variables={"company_name": nasty}, font_path=font)
+        (frame,) = frames_at(result.video, [0.5])
+        assert not is_color(frame, CENTER, YELLOW, tol=60)
+
+
+def test_zoom_and_image_asset_source(render: Render, green_clip: Path, tmp_path: Path) -> None:
+    picture = tmp_path / "square.png"
+    img = Image.new("RGB", (1280, 720), (255, 255, 255))
+    img.paste(Image.new("RGB", (320, 320), (0, 0, 0)), (480, 200))  # dark centre square
+    img.save(picture)
+    template = make_template(
+        [
+            {
+                "type": "audio_over_image",
+                "id": "z",
+                "clip": "green",
+                "duration": 1.0,
+                "image": {"source": "image", "asset_id": "picture"},
+                "zoom": 0.5,
+            }
+        ]
+    )
+    result = render(template, assets={"green": green_clip, "picture": picture})
+    assert count_frames(result.video) == FPS
+    first, last = frames_at(result.video, [0.0, 0.99])
+    band = (0, 85, W, 95)  # a row through the centre: more of it is dark once zoomed in
+    assert mean_color(last, *band)[0] < mean_color(first, *band)[0] - 20
