@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from leadreel.integrations.ffmpeg import FFmpegTimeout, probe
+from leadreel.integrations.ffmpeg import FFmpegTimeout, probe, run_ffmpeg
 from leadreel.services.videos.render import RenderError, RenderResult
 
 from .conftest import (
@@ -245,3 +245,44 @@ def test_zoom_and_image_asset_source(render: Render, green_clip: Path, tmp_path:
     first, last = frames_at(result.video, [0.0, 0.99])
     band = (0, 85, W, 95)  # a row through the centre: more of it is dark once zoomed in
     assert mean_color(last, *band)[0] < mean_color(first, *band)[0] - 20
+
+
+def test_portrait_clip_in_pip_keeps_its_aspect_and_fits_the_frame(
+    render: Render, site_png: Path, tmp_path: Path
+) -> None:
+    portrait = tmp_path / "portrait.mp4"
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x00FF00:s=180x320:r=30:d=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(portrait),
+        ],
+        timeout=30,
+    )
+    template = make_template(
+        [
+            {
+                "type": "pip",
+                "id": "p",
+                "clip": "phone",
+                "position": "br",
+                "size": 0.3,
+                "margin": 8,
+                "background": {"source": "website"},
+            }
+        ]
+    )
+    result = render(template, assets={"phone": portrait}, website_full=site_png)
+    assert result.duration == pytest.approx(1.0)
+    (frame,) = frames_at(result.video, [0.5])
+    assert is_color(frame, (235, 20, 300, 160), GREEN)  # 92x164 at x=220, y=8
+    assert is_color(frame, (150, 20, 200, 160), BLUE)
+    assert is_color(frame, (235, 174, 300, 180), BLUE)  # inside the bottom margin

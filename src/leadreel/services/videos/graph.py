@@ -215,7 +215,8 @@ class GraphBuilder:
             )
         else:
             self.g.chains.append(
-                f"{base},loop=loop={frames - 1}:size=1,settb=1/{fps},setpts=N[{lab}]"
+                f"{base},loop=loop={frames - 1}:size=1,settb=1/{fps},setpts=N,"
+                f"trim=end_frame={frames}[{lab}]"
             )
         return lab
 
@@ -232,7 +233,8 @@ class GraphBuilder:
         steps = max(frames - 1, 1)
         self.g.chains.append(
             f"[{idx}:v]scale={W}:{sh},setsar=1,format=yuv420p,loop=loop={frames - 1}:size=1,"
-            f"settb=1/{fps},setpts=N,crop={W}:{H}:0:'(ih-oh)*n/{steps}'[{lab}]"
+            f"settb=1/{fps},setpts=N,trim=end_frame={frames},crop={W}:{H}:0:'(ih-oh)*n/{steps}'"
+            f"[{lab}]"
         )
         return lab
 
@@ -270,14 +272,17 @@ class GraphBuilder:
     def _pip(self, idx: int, src: SegmentSources, seg: PipSegment, bg: str) -> str:
         W, H, fps, n = self.out.width, self.out.height, self.out.fps, src.frames
         assert src.clip_info.video is not None
-        pw = _even(W * seg.size)
+        pw = min(_even(W * seg.size), _even(H - 2 * seg.margin))
         if seg.circle:
-            ph = pw
             shape = f"crop='min(iw,ih)':'min(iw,ih)',scale={pw}:{pw},format=yuva420p"
         else:
-            cw, ch = src.clip_info.video.width, src.clip_info.video.height
-            ph = _even(pw * ch / cw)
-            shape = f"scale={pw}:{ph},format=yuv420p"
+            # fit a box: a portrait phone clip must not cover the page; the size comes from
+            # the decoded frames, so rotated phone videos come out the right way round
+            box = f"w={pw}:h={_even(H - 2 * seg.margin)}"
+            shape = (
+                f"scale={box}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                "format=yuv420p"
+            )
         clip = self._clip_video(idx, src, shape)
         if seg.circle:
             mask, merged = self.g.label("mk"), self.g.label("pc")
@@ -290,8 +295,8 @@ class GraphBuilder:
             self.g.chains.append(f"[{clip}][{mask}]alphamerge[{merged}]")
             clip = merged
         m = seg.margin
-        x = m if seg.position in ("tl", "bl") else W - pw - m
-        y = m if seg.position in ("tl", "tr") else H - ph - m
+        x = str(m) if seg.position in ("tl", "bl") else f"W-w-{m}"
+        y = str(m) if seg.position in ("tl", "tr") else f"H-h-{m}"
         lab = self.g.label("pip")
         self.g.chains.append(f"[{bg}][{clip}]overlay=x={x}:y={y}:format=yuv420[{lab}]")
         return lab
