@@ -7,12 +7,15 @@ get zero connections and the proxy must have recorded the refusal.
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+import leadreel.integrations.browser as browser_module
 from leadreel.integrations.browser import Browser
 from leadreel.integrations.egress import EgressProxy
 from leadreel.services.videos.screenshots import (
@@ -81,7 +84,7 @@ EXPECTED_VIAS = {
     "/v/meta": {"meta"},
     "/v/iframe": {"iframe"},
     "/v/js": {"js"},
-    "/v/subresource": {"img", "css", "script", "fetch", "localhost", "decimal"},
+    "/v/subresource": {"img", "css", "script", "fetch", "beacon", "ws", "localhost", "decimal"},
     "/v/dns": {"dns-img", "dns-iframe", "dns-fetch"},
     "/v/dns-js": {"dns-js"},
 }
@@ -169,3 +172,69 @@ def test_allowed_tall_page_is_captured(
     with Image.open(result.website_viewport.path) as view:
         assert view.size == (1280, 720)
     assert canary.connections == before
+
+
+class UdpCanary:
+    """Counts datagrams on 127.0.0.1:<port>: WebRTC STUN/TURN over UDP never sees a proxy."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+
+    def count(self, seconds: float) -> int:
+        received, end = 0, time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                self.sock.recv(2048)
+                received += 1
+            except TimeoutError:
+                pass
+        return received
+
+
+@pytest.fixture
+def udp_canary() -> Iterator[UdpCanary]:
+    canary = UdpCanary()
+    yield canary
+    canary.sock.close()
+
+
+def webrtc_page(udp_port: int, tcp_port: int) -> Page:
+    servers = (
+        f"{{urls: 'stun:127.0.0.1:{udp_port}'}}, "
+        f"{{urls: 'turn:127.0.0.1:{udp_port}?transport=udp', username: 'u', credential: 'p'}}, "
+        f"{{urls: 'turn:127.0.0.1:{tcp_port}?transport=tcp', username: 'u', credential: 'p'}}"
+    )
+    return Page(
+        f"""<p>webrtc page with some text</p><script>
+        const pc = new RTCPeerConnection({{iceServers: [{servers}]}});
+        pc.createDataChannel('x');
+        pc.createOffer().then((offer) => pc.setLocalDescription(offer));
+        </script>"""
+    )
+
+
+def test_webrtc_udp_cannot_bypass_the_proxy(
+    chromium: Browser,
+    attack_site: Site,
+    canary: Canary,
+    udp_canary: UdpCanary,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attack_site.pages["/v/webrtc"] = webrtc_page(udp_canary.port, canary.port)
+    before = canary.connections
+    settings = FAST.model_copy(update={"settle_s": 1.5})
+    target = CaptureTarget(name="RTC", website=attack_site.url("/v/webrtc"))
+    capture_company(chromium, target, tmp_path / "filtered", settings=settings)
+    assert udp_canary.count(0.5) == 0
+    assert canary.connections == before
+
+    # Control: the same page in a browser without the WebRTC policy switch does leak.
+    unsafe = tuple(a for a in browser_module.BASE_ARGS if "webrtc" not in a)
+    monkeypatch.setattr(browser_module, "BASE_ARGS", unsafe)
+    with Browser(proxy=chromium.proxy, executable_path=CHROMIUM) as leaky:
+        capture_company(leaky, target, tmp_path / "control", settings=settings)
+    assert udp_canary.count(0.5) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def test_ads_url_wins_over_pattern(chromium: Browser, pages: Site, tmp_path: Pat
     assert result.ads is not None and result.ads.source == "live", result.ads
     assert "/ads?q=Acme%20%26%20Co&d=acme.example" in pages.requests
 
-    own = target.model_copy(update={"ads_url": pages.url("/ads?own=1")})
+    own = dataclasses.replace(target, ads_url=pages.url("/ads?own=1"))
     result = capture_company(chromium, own, tmp_path / "own", settings=settings)
     assert result.ads is not None and result.ads.url == pages.url("/ads?own=1")
     assert "/ads?own=1" in pages.requests

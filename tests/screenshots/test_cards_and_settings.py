@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_ads_url_pattern_is_url_encoded() -> None:
     assert url.endswith("q=Acme%20%26%20Co%2F%C3%A4")
     by_domain = ScreenshotSettings(ads_url_pattern="https://ads.example/?d={domain}")
     assert ads_url_for(target, by_domain) == "https://ads.example/?d=acme.example"
-    own = target.model_copy(update={"ads_url": " https://ads.example/acme "})
+    own = dataclasses.replace(target, ads_url=" https://ads.example/acme ")
     assert ads_url_for(own, settings) == "https://ads.example/acme"
 
 

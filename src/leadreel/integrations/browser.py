@@ -118,7 +118,11 @@ class Browser:
         if self._playwright is None:
             self._playwright = _acquire_playwright()
         if not self.is_connected():
-            self._launch()
+            try:
+                self._launch()
+            except BrowserUnavailable:
+                self.close()  # `with Browser()` never reaches __exit__ when start() raises
+                raise
         return self
 
     def _launch(self) -> None:

@@ -207,7 +207,7 @@ class EgressProxy:
             family = socket.AF_INET6 if literal.version == 6 else socket.AF_INET
             sockaddrs: list[tuple[Any, ...]] = [(family, (str(literal), port))]
         else:
-            if not all(c.isalnum() or c in "-._" for c in host):
+            if not all(c.isascii() and (c.isalnum() or c in "-._") for c in host):
                 raise EgressRefused("bad host")
             try:
                 infos = self.resolver(host, port, 0, socket.SOCK_STREAM)
@@ -291,7 +291,7 @@ class EgressProxy:
                 return None
             host, port, path = parsed
         if host is None or port is None:
-            self._refuse(client, target.split("/")[0][:100], 0, "bad target")
+            self._refuse(client, "(unparsed)", 0, "bad target")  # may hold credentials
             return None
         try:
             sockaddrs = self.vet(host, port)

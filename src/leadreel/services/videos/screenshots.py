@@ -16,6 +16,7 @@ import logging
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -77,7 +78,8 @@ class ScreenshotSettings(BaseModel):
         return self.viewport_width, self.viewport_height
 
 
-class CaptureTarget(BaseModel):
+@dataclass(frozen=True)
+class CaptureTarget:
     """What to capture for one company; ``website`` may lack a scheme (``acme.com``)."""
 
     name: str
