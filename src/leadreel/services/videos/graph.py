@@ -31,6 +31,7 @@ from leadreel.services.videos.templates import (
     PipSegment,
     Segment,
     TextOverlay,
+    Transition,
     render_text,
 )
 
@@ -351,7 +352,9 @@ class GraphBuilder:
         return "drawtext=" + ":".join(parts)
 
     # -- joining ---------------------------------------------------------------------------
-    def join(self, pieces: Sequence[tuple[str, str, int]], transitions: Sequence[Any]) -> None:
+    def join(
+        self, pieces: Sequence[tuple[str, str, int]], transitions: Sequence[Transition]
+    ) -> None:
         """Concatenate pieces; where ``transitions[i]`` is an xfade, cross-fade i and i+1.
 
         Runs of hard cuts go through one ``concat``; each xfade shortens the video by its
@@ -369,7 +372,7 @@ class GraphBuilder:
         merged = [self._concat(group) for group in groups]
         v, a, n = merged[0]
         for (v2, a2, n2), tr in zip(merged[1:], fades, strict=True):
-            td = max(1, min(round(tr.duration * fps), n - 1, n2 - 1))
+            td = transition_frames(tr, fps)  # plan.check_transitions keeps it < n, n2
             nv, na = self.g.label("xv"), self.g.label("xa")
             self.g.chains.append(
                 f"[{v}][{v2}]xfade=transition={tr.type}:duration={td / fps:.4f}"
@@ -389,6 +392,11 @@ class GraphBuilder:
             f"[{v}t]settb=1/{self.out.fps},fps={self.out.fps}[{v}]"
         )
         return v, a, sum(n for _, _, n in group)
+
+
+def transition_frames(transition: Transition, fps: int) -> int:
+    """Frames an xfade overlaps (0 for a cut): whole frames, so parts keep exact lengths."""
+    return 0 if transition.is_cut else max(1, round(transition.duration * fps))
 
 
 def frames_for(seconds: float, fps: int) -> int:

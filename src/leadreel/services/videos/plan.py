@@ -11,11 +11,17 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from leadreel.integrations.ffmpeg import MediaInfo, MediaProbeError, probe
-from leadreel.services.videos.graph import EncodeSettings, SegmentSources, frames_for
+from leadreel.services.videos.graph import (
+    EncodeSettings,
+    SegmentSources,
+    frames_for,
+    transition_frames,
+)
 from leadreel.services.videos.templates import (
     AudioOverImageSegment,
     PipSegment,
@@ -90,6 +96,7 @@ def resolve_sources(
     images: Mapping[str, Path | None],
     fallback: Path | None,
 ) -> list[SegmentSources]:
+    """Each segment's clip (probed once per file), frame count and image after fallbacks."""
     probes: dict[Path, MediaInfo] = {}
     result = []
     for seg in template.segments:
@@ -120,11 +127,12 @@ def resolve_sources(
 
 
 def check_transitions(template: VideoTemplate, sources: list[SegmentSources]) -> None:
+    """Durations known only now (from the clips) must still leave room for each xfade."""
     fps = template.output.fps
     for i, seg in enumerate(template.segments[:-1]):
         if seg.transition.is_cut:
             continue
-        td = round(seg.transition.duration * fps)
+        td = transition_frames(seg.transition, fps)
         shortest = min(sources[i].frames, sources[i + 1].frames)
         if td >= shortest:
             raise RenderError(
@@ -134,9 +142,18 @@ def check_transitions(template: VideoTemplate, sources: list[SegmentSources]) ->
 
 
 def plan_parts(
-    template: VideoTemplate, assets: Mapping[str, Path], settings: EncodeSettings
+    template: VideoTemplate,
+    assets: Mapping[str, Path],
+    settings: EncodeSettings,
+    *,
+    identity: Mapping[str, Any],
 ) -> list[Part]:
-    """Split the segments into cached (shared) parts and per-lead runs between them."""
+    """Split the segments into cached (shared) parts and per-lead runs between them.
+
+    ``identity`` (ffmpeg build, font) joins the encoder settings in the cache key: a new
+    x264 may write different stream headers, and a stream-copied join of parts with
+    different headers would not decode.
+    """
     cacheable = set(template.cacheable_segments())
     hashes = {
         template.segments[i].clip: file_sha256(Path(assets[template.segments[i].clip]))
@@ -150,7 +167,7 @@ def plan_parts(
                 parts.append(Part(run))
                 run = []
             key = template.segment_cache_key(
-                i, asset_hashes=hashes, encoder=settings.cache_fields()
+                i, asset_hashes=hashes, encoder={**settings.cache_fields(), **identity}
             )
             parts.append(Part([i], key))
         else:
@@ -166,11 +183,8 @@ def cached_path(cache_dir: Path, part: Part) -> Path:
 
 def total_frames(template: VideoTemplate, sources: list[SegmentSources]) -> int:
     fps = template.output.fps
-    total = sum(s.frames for s in sources)
-    for seg in template.segments[:-1]:
-        if not seg.transition.is_cut:
-            total -= round(seg.transition.duration * fps)
-    return total
+    overlaps = sum(transition_frames(seg.transition, fps) for seg in template.segments[:-1])
+    return sum(s.frames for s in sources) - overlaps
 
 
 def thumbnail_time(
@@ -181,5 +195,5 @@ def thumbnail_time(
     for seg, src in zip(template.segments, sources, strict=True):
         if isinstance(seg, PipSegment):
             return (start + src.frames / 2) / fps
-        start += src.frames - (0 if seg.transition.is_cut else round(seg.transition.duration * fps))
+        start += src.frames - transition_frames(seg.transition, fps)
     return duration / 3

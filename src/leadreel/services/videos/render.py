@@ -28,7 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from leadreel.integrations.ffmpeg import FFmpegRunner, FFmpegTimeout, SubprocessRunner
+from leadreel.integrations.ffmpeg import (
+    FFmpegRunner,
+    FFmpegTimeout,
+    SubprocessRunner,
+    find_ffmpeg,
+)
 from leadreel.services.videos.graph import EncodeSettings, GraphBuilder, default_font
 from leadreel.services.videos.plan import (
     Part,
@@ -112,7 +117,7 @@ def render_video(
     sources = resolve_sources(template, assets, images, fallback_image)
     check_transitions(template, sources)
     parts = (
-        plan_parts(template, assets, settings)
+        plan_parts(template, assets, settings, identity=_encoder_identity(font))
         if use_cache
         else [Part(list(range(len(template.segments))))]
     )
@@ -304,6 +309,12 @@ def _stills(
     for path in (thumb, preview):
         if not path.is_file() or path.stat().st_size == 0:
             raise RenderError(f"ffmpeg produced no {path.name}")
+
+
+def _encoder_identity(font: Path | None) -> dict[str, Any]:
+    """What besides settings changes a cached part's bytes: the ffmpeg build and the font."""
+    exe = Path(find_ffmpeg())
+    return {"ffmpeg": [exe.name, exe.stat().st_size], "font": str(font) if font else None}
 
 
 def clear_cache(cache_dir: Path) -> None:
