@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from leadreel.integrations.ffmpeg import (
+    FFmpegError,
     FFmpegRunner,
     FFmpegTimeout,
     SubprocessRunner,
@@ -117,7 +118,7 @@ def render_video(
     sources = resolve_sources(template, assets, images, fallback_image)
     check_transitions(template, sources)
     parts = (
-        plan_parts(template, assets, settings, identity=_encoder_identity(font))
+        plan_parts(template, assets, settings, identity=_encoder_identity(font, runner))
         if use_cache
         else [Part(list(range(len(template.segments))))]
     )
@@ -311,10 +312,15 @@ def _stills(
             raise RenderError(f"ffmpeg produced no {path.name}")
 
 
-def _encoder_identity(font: Path | None) -> dict[str, Any]:
+def _encoder_identity(font: Path | None, runner: FFmpegRunner) -> dict[str, Any]:
     """What besides settings changes a cached part's bytes: the ffmpeg build and the font."""
-    exe = Path(find_ffmpeg())
-    return {"ffmpeg": [exe.name, exe.stat().st_size], "font": str(font) if font else None}
+    binary = getattr(runner, "binary", None)  # SubprocessRunner's configured path, if any
+    try:
+        exe = Path(binary or find_ffmpeg())
+        build: list[Any] = [exe.name, exe.stat().st_size]
+    except (OSError, FFmpegError):
+        build = [str(binary)]
+    return {"ffmpeg": build, "font": str(font) if font else None}
 
 
 def clear_cache(cache_dir: Path) -> None:
