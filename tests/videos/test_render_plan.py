@@ -1,0 +1,97 @@
+"""The render plan with a recording fake runner: which ffmpeg steps run, with what codecs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from leadreel.integrations.ffmpeg import ProgressCallback
+from leadreel.services.videos.render import render_video
+
+from .conftest import FAST, THREE_SEGMENTS, make_template
+
+OUTPUT_SUFFIXES = (".mov", ".mp4", ".jpg", ".gif")
+
+
+class RecordingRunner:
+    """Writes a placeholder for every output path and remembers the arguments."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        timeout: float,
+        on_progress: ProgressCallback | None = None,
+        total_seconds: float | None = None,
+    ) -> None:
+        self.calls.append(list(args))
+        for before, arg in zip(["", *args], args, strict=False):
+            if arg.endswith(OUTPUT_SUFFIXES) and before != "-i":
+                Path(arg).write_bytes(b"placeholder")
+        if on_progress is not None:
+            on_progress(1.0)
+
+
+def _video_args(call: list[str]) -> list[str]:
+    start = call.index("-c:v")
+    return call[start : call.index("-video_track_timescale") + 2]
+
+
+def test_cold_then_warm_cache_steps(
+    green_clip: Path, site_png: Path, ads_png: Path, tmp_path: Path
+) -> None:
+    template = make_template(THREE_SEGMENTS)
+    runner = RecordingRunner()
+
+    def render(lead: str) -> list[list[str]]:
+        runner.calls.clear()
+        render_video(
+            template,
+            variables={"first_name": lead},
+            assets={"green": green_clip},
+            website_full=site_png,
+            ads=ads_png,
+            out_dir=tmp_path / lead,
+            cache_dir=tmp_path / "cache",
+            settings=FAST,
+            runner=runner,
+        )
+        return list(runner.calls)
+
+    intro, personal, join, stills = render("ann")
+    assert intro[-1].endswith(".tmp.mov") and "pcm_s16le" in intro
+    assert personal[-1].endswith(".mov") and "pcm_s16le" in personal
+    # both parts share every codec parameter, so the stream-copied join decodes
+    assert _video_args(intro) == _video_args(personal)
+    assert join[:2] == ["-f", "concat"] and join[join.index("-c:v") + 1] == "copy"
+    assert join[join.index("-c:a") + 1] == "aac"  # audio encoded once, in the join
+    assert stills[-1].endswith(".gif")
+
+    personal, join, stills = render("bob")  # the intro comes from the cache now
+    assert "concat" in join
+
+
+def test_without_cache_one_process_writes_the_mp4(
+    green_clip: Path, site_png: Path, ads_png: Path, tmp_path: Path
+) -> None:
+    runner = RecordingRunner()
+    render_video(
+        make_template(THREE_SEGMENTS),
+        variables={},
+        assets={"green": green_clip},
+        website_full=site_png,
+        ads=ads_png,
+        out_dir=tmp_path / "o",
+        cache_dir=tmp_path / "c",
+        settings=FAST,
+        runner=runner,
+        use_cache=False,
+    )
+    encode, stills = runner.calls
+    assert encode[-1].endswith(".mp4") and "aac" in encode and "+faststart" in encode
+    filter_graph = encode[encode.index("-filter_complex") + 1]
+    assert filter_graph.count("loop=loop=") == 2  # site and ads decoded once, then looped
+    assert "-loop" not in encode
