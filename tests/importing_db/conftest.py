@@ -31,7 +31,8 @@ def db_app(make_app: Callable[..., Flask], db_url: str) -> Flask:
 
 @pytest.fixture
 def session(db_app: Flask) -> Iterator[Session]:
-    with db_app.app_context(), _db.new_session() as s:
+    # No app context held here: requests must push their own (flask-login caches in `g`).
+    with _db.new_session() as s:
         yield s
 
 
@@ -88,3 +89,21 @@ class FakeContext:
 
     def set_progress(self, fraction: float, *, force: bool = False) -> None:
         self.progress.append(fraction)
+
+
+@pytest.fixture
+def db_user(db_app: Flask) -> Callable[..., Any]:
+    """Create a user in `db_app`'s database (conftest's `make_user` builds a second app)."""
+    import uuid
+
+    from leadreel.services.setup import create_user
+
+    def factory(role: str = "rep") -> Any:
+        with _db.new_session() as s:
+            user = create_user(s, f"{role}-{uuid.uuid4().hex[:6]}@example.com",
+                               "correct horse battery", role)
+            s.commit()
+            s.expunge(user)
+            return user
+
+    return factory
