@@ -254,7 +254,7 @@ def capture_page(
     try:
         url = browser.check_url(url)
     except EgressRefused as exc:
-        raise CaptureError(f"refused: {exc.reason}") from None
+        raise CaptureError(_refusal_error(exc.reason)) from None
     host = urlsplit(url).hostname or ""
     refused_before = browser.proxy.last_refusal(host)
     with browser.deadline(settings.hard_timeout_s) as expired:
@@ -268,7 +268,7 @@ def capture_page(
                 raise CaptureError("timeout (page hung)") from None
             refusal = browser.proxy.last_refusal(host)
             if refusal is not None and refusal is not refused_before:
-                raise CaptureError(f"refused: {refusal.reason}") from None
+                raise CaptureError(_refusal_error(refusal.reason)) from None
             code = re.search(r"net::ERR_[A-Z_]+", str(exc))
             raise CaptureError(code.group(0) if code else _first_line(exc)) from None
 
@@ -290,7 +290,7 @@ def _shoot(
     if response is None:
         raise CaptureError("no response")
     if response.headers.get("x-egress-refused"):
-        raise CaptureError(f"refused: {response.headers['x-egress-refused']}")
+        raise CaptureError(_refusal_error(response.headers["x-egress-refused"]))
     if response.status >= 400:
         raise CaptureError(f"HTTP {response.status}")
     if s.load_timeout_s:
@@ -329,11 +329,16 @@ def _check_still_usable(page: Any, main: dict[str, Any]) -> None:
     if not page.url.startswith(("http://", "https://")):
         raise CaptureError("navigation failed")
     if main["refused"]:
-        raise CaptureError(f"refused: {main['refused']}")
+        raise CaptureError(_refusal_error(main["refused"]))
     if main["status"] is not None and main["status"] >= 400:
         raise CaptureError(f"HTTP {main['status']}")
     if page.evaluate(_BLANK_JS):
         raise CaptureError("blank page")
+
+
+def _refusal_error(reason: str) -> str:
+    """Name what the proxy said: a DNS or connect failure is a down site, not a refusal."""
+    return reason if reason in ("dns failure", "connect failed") else f"refused: {reason}"
 
 
 def _single_colour(image: Image.Image) -> bool:
