@@ -64,6 +64,17 @@ def pages(site: Site) -> Site:
                 'id="onetrust-banner-sdk"',
             ),
             "/cookie/fr": banner_page("<button data-accept>Tout accepter</button>", ""),
+            "/cookie/reload": Page(
+                """<body style="margin:0;background:#fff"><h1>Reloading consent</h1>
+                <script>
+                  if (!document.cookie.includes('consent=yes')) {
+                    document.write('<div id="cookie-notice" style="position:fixed;left:0;'
+                      + 'right:0;bottom:0;height:200px;background:rgb(255,0,0)">Cookies? '
+                      + '<button onclick="document.cookie=\\'consent=yes\\';'
+                      + 'setTimeout(() => location.reload(), 100)">Accept</button></div>');
+                  }
+                </script></body>"""
+            ),
             "/ok-button": Page(
                 """<body style="margin:0;background:#fff"><h1>Shop</h1>
                 <button onclick="document.body.style.background='rgb(255,0,0)'">OK</button>
@@ -93,7 +104,9 @@ def _capture(browser: Browser, url: str, out: Path, **kw: object) -> CaptureResu
     return capture_company(browser, target, out, settings=settings, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("path", ["/cookie/en", "/cookie/de", "/cookie/onetrust", "/cookie/fr"])
+@pytest.mark.parametrize(
+    "path", ["/cookie/en", "/cookie/de", "/cookie/onetrust", "/cookie/fr", "/cookie/reload"]
+)
 def test_cookie_banner_dismissed(path: str, chromium: Browser, pages: Site, tmp_path: Path) -> None:
     result = _capture(chromium, pages.url(path), tmp_path)
     assert result.website.source == "live", result.website.error

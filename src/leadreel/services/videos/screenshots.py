@@ -226,16 +226,6 @@ async ({maxHeight, pauseMs}) => {
 }
 """
 
-_BLANK_JS = """
-() => {
-  const body = document.body;
-  if (!body) return true;
-  const text = (body.innerText || '').trim().length;
-  const media = document.querySelectorAll('img,svg,canvas,video,iframe,object,embed').length;
-  return text === 0 && media === 0;
-}
-"""
-
 
 def capture_page(
     browser: Browser,
@@ -299,9 +289,8 @@ def _shoot(
         except Exception:  # slow third-party assets: shoot what has rendered
             log.debug("load event not reached for %s", url)
     note = dismiss_cookie_banner(page) if s.dismiss_cookie_banners else None
-    height = int(
-        page.evaluate(_SCROLL_JS, {"maxHeight": s.max_height, "pauseMs": s.scroll_pause_s * 1000})
-    )
+    scroll = {"maxHeight": s.max_height, "pauseMs": s.scroll_pause_s * 1000}
+    height = int(_evaluate(page, _SCROLL_JS, scroll, s))
     if s.settle_s:
         page.wait_for_timeout(s.settle_s * 1000)
     _check_still_usable(page, main)
@@ -322,6 +311,18 @@ def _shoot(
     return {"width": width, "height": real_height, "note": note}
 
 
+def _evaluate(page: Any, script: str, arg: Any, s: ScreenshotSettings) -> Any:
+    """``page.evaluate``, retried once if the page navigated meanwhile (a consent button that
+    reloads the page, a script redirect to another allowed page)."""
+    try:
+        return page.evaluate(script, arg)
+    except Exception as exc:
+        if "context was destroyed" not in str(exc) and "navigation" not in str(exc).lower():
+            raise
+    page.wait_for_load_state("load", timeout=max(s.load_timeout_s, 1) * 1000)
+    return page.evaluate(script, arg)
+
+
 def _check_still_usable(page: Any, main: dict[str, Any]) -> None:
     """Pages can navigate themselves after load (meta refresh, script): judge the final one."""
     if main["crashed"]:
@@ -332,8 +333,6 @@ def _check_still_usable(page: Any, main: dict[str, Any]) -> None:
         raise CaptureError(_refusal_error(main["refused"]))
     if main["status"] is not None and main["status"] >= 400:
         raise CaptureError(f"HTTP {main['status']}")
-    if page.evaluate(_BLANK_JS):
-        raise CaptureError("blank page")
 
 
 def _refusal_error(reason: str) -> str:
