@@ -156,3 +156,16 @@ def test_social_page_given_as_website_goes_to_its_field():
                            "facebook_url": "https://www.facebook.com/joespizza"}
     hosted = n.normalize(["Ace", "ace-plumbing.wixsite.com/home", ""])
     assert hosted.company == {"company_name": "Ace", "website": "https://ace-plumbing.wixsite.com"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Fatima Schmidt Jr.", "Dr. Tomás van der Berg", "Lindqvist, Hiroshi", "Aoife De la Cruz",
+     "JOSÉ VAN DER BERG", "WEI MCALLISTER", "Wei O'Brien", "Anna-Lena Haddad", "mary ann smith",
+     "Juan De la Cruz Perez", "John Smith, Jr.", "Prof. Dr. Hans Müller", "DE LA CRUZ, AOIFE",
+     "Mary-Kate O'Neil-Smith", "Leonardo da Vinci", "Mme Renée Dürr"],
+)
+def test_fast_name_split_agrees_with_nameparser(name):
+    from leadreel.services.importing.cleaning import _split_plain, _split_with_nameparser
+
+    assert _split_plain(name) == _split_with_nameparser(name)

@@ -89,4 +89,5 @@ def test_normalising_100k_apollo_rows_is_fast(tmp_path):
     n = sum(1 for r in iter_records(big, fmt) if normalizer.normalize(r.values).ok)
     elapsed = time.perf_counter() - start
     assert n == 100_000
-    assert elapsed < 8.0, f"parsing + normalising 100k rows took {elapsed:.1f}s"
+    # ~2 s on an idle laptop; the bound leaves room for a loaded CI machine.
+    assert elapsed < 15.0, f"parsing + normalising 100k rows took {elapsed:.1f}s"

@@ -28,11 +28,16 @@ _LEGAL_SUFFIXES = frozenset(
     kk cie group holding holdings""".split()
 )
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_HOST_END = re.compile(r"[/?#\s]")
+_INITIAL_DOTS = re.compile(r"(?<=\b[a-z])\.(?=[a-z]\b)")
 _LINKEDIN = re.compile(r"linkedin\.com/(in|pub|company|school|showcase)/([^/?#\s]+)", re.I)
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of a text: accents removed, ß->ss, æ->ae."""
+    if text.isascii():
+        return text.lower()
     text = text.casefold().replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -68,14 +73,16 @@ def is_free_mail(domain: str | None) -> bool:
     return domain in FREE_MAIL_DOMAINS or domain.split(".", 1)[0] in _FREE_MAIL_LABELS
 
 
+@lru_cache(maxsize=65536)
 def is_shared_host(domain: str | None) -> bool:
-    """True for free mail and social/directory sites: never a company's own domain."""
+    """True for free mail and social/directory sites (or their subdomains): never a company's."""
     if not domain:
         return False
     host = domain.lower()
     if is_free_mail(host):
         return True
-    return any(host == h or host.endswith("." + h) for h in _SHARED_HOSTS)
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in _SHARED_HOSTS for i in range(len(labels) - 1))
 
 
 @lru_cache(maxsize=65536)
@@ -84,8 +91,8 @@ def company_key_domain(domain: str | None) -> str | None:
     if not domain:
         return None
     host = domain.strip().lower()
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
-    host = re.split(r"[/?#\s]", host, maxsplit=1)[0]
+    host = _SCHEME.sub("", host, count=1)
+    host = _HOST_END.split(host, maxsplit=1)[0]
     host = host.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
     if host.startswith("www."):
         host = host[4:]
@@ -101,7 +108,7 @@ def normalize_company_name(name: str | None) -> str | None:
     if not name:
         return None
     text = fold(name).replace("&", " and ").replace("+", " and ").replace("'", "").replace("’", "")
-    text = re.sub(r"(?<=\b[a-z])\.(?=[a-z]\b)", "", text)  # s.a. -> sa., l.l.c. -> llc.
+    text = _INITIAL_DOTS.sub("", text)  # s.a. -> sa., l.l.c. -> llc.
     tokens = [t for t in _NON_ALNUM.split(text.replace(".", "")) if t]
     while len(tokens) > 1 and (tokens[-1] in _LEGAL_SUFFIXES or tokens[-1] == "and"):
         tokens.pop()
