@@ -187,3 +187,15 @@ def test_constructor_validates() -> None:
         EgressProxy(allow=["good.test"])
     with pytest.raises(ValueError, match="timeouts"):
         EgressProxy(connect_timeout=0)
+
+
+def test_deny_ports_win_over_allow_rules(site: Site) -> None:
+    with EgressProxy(allow=["127.0.0.0/8"], deny_ports=[site.port]) as proxy:
+        reply = _connect(proxy, f"{SITE_IP}:{site.port}")
+        assert reply.startswith(b"HTTP/1.1 403") and b"denied" in reply
+
+
+def test_refusal_log_is_sanitised(proxy: EgressProxy) -> None:
+    _exchange(proxy, b"CONNECT \x1b[31mevil\x07.test:443 HTTP/1.1\r\n\r\n")
+    host = proxy.refusal_log()[-1].host
+    assert host.isascii() and host.isprintable() and "\x1b" not in host

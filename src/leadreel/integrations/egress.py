@@ -93,6 +93,13 @@ class EgressProxy:
 
     Use as a context manager or call :meth:`start` / :meth:`stop`. :attr:`address` is the
     ``(host, port)`` it listens on and :attr:`url` the value for Chromium's proxy option.
+
+    * ``allow``: ``"ip:port"``, ``"[v6]:port"``, CIDR strings or network objects that may be
+      reached although private (a rule without a port allows any port);
+    * ``ports``: the only ports public hosts may be reached on;
+    * ``deny_ports``: refused always, even inside an allowed network;
+    * ``deny_hosts``: exact names refused before any lookup (Chromium's own services);
+    * ``resolver``: a ``socket.getaddrinfo`` look-alike (tests map names to loopback).
     """
 
     def __init__(
@@ -100,19 +107,21 @@ class EgressProxy:
         *,
         allow: Iterable[str | AllowRule | ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
         ports: Collection[int] = (80, 443),
+        deny_ports: Collection[int] = (),
         deny_hosts: Collection[str] = CHROMIUM_SERVICE_HOSTS,
         resolver: Resolver = socket.getaddrinfo,
         connect_timeout: float = 10.0,
         idle_timeout: float = 60.0,
         listen_host: str = "127.0.0.1",
     ) -> None:
-        bad_ports = [p for p in ports if not (isinstance(p, int) and 0 < p < 65536)]
+        bad_ports = [p for p in (*ports, *deny_ports) if not (isinstance(p, int) and 0 < p < 65536)]
         if bad_ports:
             raise ValueError(f"ports: invalid port(s) {bad_ports!r}")
         if connect_timeout <= 0 or idle_timeout <= 0:
             raise ValueError(f"timeouts must be positive, got {connect_timeout}, {idle_timeout}")
         self.allow: tuple[AllowRule, ...] = tuple(AllowRule.parse(a) for a in allow)
         self.ports = frozenset(ports)
+        self.deny_ports = frozenset(deny_ports)  # refused even for allow-listed networks
         self.deny_hosts = frozenset(h.lower().rstrip(".") for h in deny_hosts)
         self.resolver = resolver
         self.connect_timeout = connect_timeout
@@ -202,6 +211,8 @@ class EgressProxy:
             raise EgressRefused("bad host")
         if host in self.deny_hosts:
             raise EgressRefused("denied host")
+        if port in self.deny_ports:
+            raise EgressRefused(f"port {port} denied")
         literal = parse_host_ip(host)
         if literal is not None:
             family = socket.AF_INET6 if literal.version == 6 else socket.AF_INET
@@ -329,7 +340,8 @@ class EgressProxy:
     def _refuse(
         self, client: socket.socket, host: str, port: int, reason: str, status: int = 403
     ) -> None:
-        host = host.lower().rstrip(".")
+        # log-safe: printable ASCII only, bounded (the host comes straight off the wire)
+        host = "".join(c for c in host.lower().rstrip(".") if " " < c <= "~")[:255]
         with self._lock:
             self.refusals.append(Refusal(host, port, reason))
         level = logging.INFO if reason == "denied host" else logging.WARNING
