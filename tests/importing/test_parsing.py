@@ -155,3 +155,18 @@ def test_big_file_is_streamed(tmp_path):
     assert count == 100_000
     assert path.stat().st_size > 7_000_000
     assert peak < 2_000_000  # a few rows in flight, never the file
+
+
+def test_binary_file_is_refused(write_file):
+    with pytest.raises(ImportFileError, match="not a CSV"):
+        sniff(write_file(bytes(range(256)) * 20, name="photo.png"))
+
+
+def test_crlf_single_column_and_header_only(write_file):
+    path = write_file(b'Name,Email\r\nAna,"x\r\ny"\r\nBo,b@c.d\r\n')
+    assert [(r.line, r.values) for r in iter_records(path, sniff(path))] == [
+        (2, ["Ana", "x\r\ny"]), (4, ["Bo", "b@c.d"])]
+    single = write_file("Email\na@b.co\n", name="single.csv")
+    assert (sniff(single).headers, rows(single)) == (("Email",), [["a@b.co"]])
+    empty = write_file("Name,Email\n", name="header.csv")
+    assert rows(empty) == []

@@ -96,6 +96,8 @@ def sniff(path: str | os.PathLike[str], *, limits: Limits = Limits()) -> FileFor
         raise ImportFileError("the file is empty")
     encoding = detect_encoding(head)
     text = _decode_sample(head, encoding)
+    if _is_binary(text):
+        raise ImportFileError("this is not a CSV, TSV or Excel (.xlsx) file")
     delimiter = detect_delimiter(text)
     rows = _csv_lines(text.splitlines(keepends=True), delimiter)
     header_line, headers = _find_header(rows, limits)
@@ -186,6 +188,13 @@ def detect_delimiter(text: str) -> str:
 
 
 # ---- helpers ----------------------------------------------------------------
+
+
+def _is_binary(text: str) -> bool:
+    """Control characters other than tab/newline in the sample mean a binary file."""
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return controls > max(2, len(sample) // 100)
 
 
 def _checked_path(path: str | os.PathLike[str], limits: Limits) -> Path:
