@@ -286,3 +286,33 @@ def test_portrait_clip_in_pip_keeps_its_aspect_and_fits_the_frame(
     assert is_color(frame, (235, 20, 300, 160), GREEN)  # 92x164 at x=220, y=8
     assert is_color(frame, (150, 20, 200, 160), BLUE)
     assert is_color(frame, (235, 174, 300, 180), BLUE)  # inside the bottom margin
+
+
+def test_long_text_is_shrunk_to_stay_inside_the_frame(render: Render, ads_png: Path) -> None:
+    template = make_template(
+        [
+            {
+                "type": "audio_over_image",
+                "id": "t",
+                "clip": "green",
+                "duration": 1.0,
+                "image": {"source": "ads"},
+                "texts": [
+                    {
+                        "text": "{company_name}",
+                        "size": 0.2,
+                        "position": "center",
+                        "box": False,
+                        "color": "black",
+                    }
+                ],
+            }
+        ]
+    )
+    result = render(template, ads=ads_png, variables={"company_name": "W" * 30})
+    (frame,) = frames_at(result.video, [0.5])
+    assert is_color(frame, (0, 0, 4, H), YELLOW)  # left edge untouched
+    assert is_color(frame, (W - 4, 0, W, H), YELLOW)  # right edge untouched
+    darkest, _ = frame.crop((20, 70, W - 20, 110)).convert("L").getextrema()
+    assert darkest < 100  # the text is there ...
+    assert frame.crop((5, 70, 40, 110)).convert("L").getextrema()[0] < 100  # ... wide

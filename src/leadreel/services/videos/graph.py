@@ -324,8 +324,8 @@ class GraphBuilder:
         path = self.text_dir / f"text-{seg_id}-{i}.txt"
         path.write_text(text, encoding="utf-8")
         H = self.out.height
-        size = max(8, round(overlay.size * H))
         m = round(0.04 * H)
+        size = self._fit(text, max(8, round(overlay.size * H)), self.out.width - 2 * m)
         xs = {"left": str(m), "right": f"w-text_w-{m}", "mid": "(w-text_w)/2"}
         ys = {"top": str(m), "bottom": f"h-text_h-{m}", "mid": "(h-text_h)/2"}
         vert, _, horiz = overlay.position.partition("_")
@@ -350,6 +350,20 @@ class GraphBuilder:
                 f"boxborderw={max(2, size // 4)}",
             ]
         return "drawtext=" + ":".join(parts)
+
+    def _fit(self, text: str, size: int, max_width: int) -> int:
+        """Shrink the font so a long company name stays inside the frame (drawtext can't wrap)."""
+        try:
+            from PIL import ImageFont
+
+            if self.font_path is None:
+                raise OSError("no font file")
+            width = ImageFont.truetype(str(self.font_path), size).getlength(text)
+        except OSError:
+            width = 0.6 * size * len(text)  # typical sans-serif advance
+        if width <= max_width:
+            return size
+        return max(8, int(size * max_width / width))
 
     # -- joining ---------------------------------------------------------------------------
     def join(
