@@ -316,3 +316,19 @@ def test_long_text_is_shrunk_to_stay_inside_the_frame(render: Render, ads_png: P
     darkest, _ = frame.crop((20, 70, W - 20, 110)).convert("L").getextrema()
     assert darkest < 100  # the text is there ...
     assert frame.crop((5, 70, 40, 110)).convert("L").getextrema()[0] < 100  # ... wide
+
+
+def test_animated_webp_preview_and_thumbnail_are_small_images(
+    render: Render, site_png: Path, ads_png: Path
+) -> None:
+    result = render(
+        make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png, preview_format="webp"
+    )
+    data = result.preview.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    with Image.open(result.preview) as preview:
+        assert preview.n_frames > 10 and preview.size[0] <= 320
+    with Image.open(result.thumbnail) as thumb:
+        assert thumb.format == "JPEG" and thumb.size == (W, H)
+        # taken mid picture-in-picture: the presenter is in its corner
+        assert is_color(thumb.convert("RGB"), PIP_BOX, GREEN)
