@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = (1.5, 3.0, 1.5) if args.quick else (5.0, 10.0, 5.0)
     repeat = args.repeat or (1 if args.quick else 2)
     total = sum(seconds)
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="leadreel-bench-"))
     try:
         fx = make_fixtures(work, seconds)
@@ -184,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nvideo: {total:g} s {SIZE[0]}x{SIZE[1]}@{FPS}, x264 {args.preset}, "
           f"threads {args.threads}, best of {repeat}; ffmpeg {find_ffmpeg()}")
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+          f"on {os.cpu_count()} CPUs (other processes slow every comparator)")
     print(f"{'comparator':<14}{'s/video':>10}{'x floor':>10}")
     for key, value in results.items():
         print(f"{key[:-2]:<14}{value:>10.2f}{value / results['floor_s']:>10.2f}")
