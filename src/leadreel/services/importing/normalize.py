@@ -137,6 +137,8 @@ class RowNormalizer:
             cleaned = " ".join(value.split())
             if key != "full_name":
                 cleaned = c.proper_case(cleaned)
+        if cleaned is None:
+            return
         target = row.company if spec.entity == "company" else row.lead
         if key in target:
             if spec.single:

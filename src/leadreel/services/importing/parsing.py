@@ -87,8 +87,8 @@ def sniff(path: str | os.PathLike[str], *, limits: Limits = Limits()) -> FileFor
     p = _checked_path(path, limits)
     head = _read_head(p)
     if head.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(p, stop=HEADER_SEARCH_ROWS + SAMPLE_ROWS)
-        header_line, headers = _find_header([(n, r) for n, r in rows], limits)
+        sheet_rows = list(_xlsx_rows(p, stop=HEADER_SEARCH_ROWS + SAMPLE_ROWS))
+        header_line, headers = _find_header(sheet_rows, limits)
         return FileFormat("xlsx", None, None, header_line, headers)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("old Excel .xls files are not supported; save as .xlsx or CSV")
