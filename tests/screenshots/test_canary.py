@@ -25,7 +25,7 @@ from leadreel.services.videos.screenshots import (
 )
 from tests.screenshots.conftest import CHROMIUM, SITE_IP, Canary, Page, Site, make_resolver
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 FAST = ScreenshotSettings(
     navigation_timeout_s=5,

@@ -18,7 +18,7 @@ from leadreel.services.videos.screenshots import (
 )
 from tests.screenshots.conftest import Page, Site
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 FAST = ScreenshotSettings(
     navigation_timeout_s=5,
