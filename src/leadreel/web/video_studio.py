@@ -146,7 +146,7 @@ def template_edit(template_id: int | None = None):  # type: ignore[no-untyped-de
         else None
     )
     errors: list[dict[str, str]] = []
-    form = {
+    form: dict[str, Any] = {
         "name": row.name if row else "New template",
         "spec": _pretty(row.spec if row else _starter_spec()),
         "allow_fallback": row.allow_fallback if row else True,

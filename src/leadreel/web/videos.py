@@ -105,6 +105,8 @@ def show(video_id: int):  # type: ignore[no-untyped-def]
     """One video: the player, its files and how its screenshots were obtained."""
     video = call_service(lambda: pipeline.get_video(db.session, user(), video_id))
     lead = db.session.get(Lead, video.lead_id)
+    if lead is None:
+        abort(404)
     capture = previous_capture(lead.company.screenshots) if lead.company else None
     return render_template("videos/show.html", video=video, lead=lead, capture=capture)
 

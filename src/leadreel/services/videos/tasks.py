@@ -227,7 +227,7 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
         return {"company": company_id, "reused": True}
     company_dir = settings.data_dir / "screenshots" / str(company_id)
     out_dir = company_dir / f"{int(time.time())}-{uuid.uuid4().hex[:6]}"
-    options = ScreenshotSettings(ads_url_pattern=settings.ads_url_pattern)
+    options = ScreenshotSettings.model_validate({"ads_url_pattern": settings.ads_url_pattern})
     try:
         result = BROWSER.call(
             lambda browser: capture_company(browser, target, out_dir, previous=previous,
