@@ -112,6 +112,12 @@ def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
     return app
 
 
+@pytest.fixture
+def shots_dir(app: Flask) -> Path:
+    """Where fake captures go: inside the data dir, like real ones (file routes check that)."""
+    return app.config["SETTINGS"].data_dir / "screenshots" / "fake"
+
+
 def tiny_spec(session: Session, **extra: Any) -> dict[str, Any]:
     """320x180, two 1 s segments: pip over the scrolling site, then the ads with a text."""
     clip = str(session.scalar(select(MediaAsset.id).where(MediaAsset.name == "Demo walkthrough")))

@@ -25,9 +25,9 @@ def _start(app, user, lead_id: int, template_id: int) -> int:
         return result.started[0]
 
 
-def test_render_end_to_end(app, make_user, make_lead, tiny_template, tmp_path):
+def test_render_end_to_end(app, make_user, make_lead, tiny_template, shots_dir):
     rep = make_user("rep")
-    lead_id = make_lead(rep, screenshots=fake_capture(tmp_path / "shots"))
+    lead_id = make_lead(rep, screenshots=fake_capture(shots_dir))
     video_id = _start(app, rep, lead_id, tiny_template())
     drain(app)
     with app.app_context():
@@ -55,10 +55,10 @@ def test_render_end_to_end(app, make_user, make_lead, tiny_template, tmp_path):
 
 
 def test_fallback_not_allowed_stops_with_reason(app, make_user, make_lead, tiny_template,
-                                                tmp_path):
+                                                shots_dir):
     rep = make_user("rep")
     lead_id = make_lead(rep, company="Downco",
-                        screenshots=fake_capture(tmp_path / "s", website_source="card"))
+                        screenshots=fake_capture(shots_dir, website_source="card"))
     video_id = _start(app, rep, lead_id, tiny_template(allow_fallback=False))
     drain(app)
     with app.app_context():
@@ -71,9 +71,9 @@ def test_fallback_not_allowed_stops_with_reason(app, make_user, make_lead, tiny_
         assert render.status == "failed" and render.attempts == 1  # permanent: no retry
 
 
-def test_missing_clip_is_permanent(app, make_user, make_lead, tiny_template, tmp_path):
+def test_missing_clip_is_permanent(app, make_user, make_lead, tiny_template, shots_dir):
     rep = make_user("rep")
-    lead_id = make_lead(rep, screenshots=fake_capture(tmp_path / "s"))
+    lead_id = make_lead(rep, screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
     with app.app_context():
         from leadreel.models import MediaAsset

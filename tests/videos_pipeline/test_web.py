@@ -18,8 +18,8 @@ from leadreel.services.videos.pipeline import Selection
 from .conftest import drain, fake_capture
 
 
-def _rendered_video(app, owner, make_lead, tiny_template, tmp_path) -> int:
-    lead_id = make_lead(owner, screenshots=fake_capture(tmp_path / "shots"))
+def _rendered_video(app, owner, make_lead, tiny_template, shots_dir) -> int:
+    lead_id = make_lead(owner, screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
     with app.app_context():
         result = pipeline.start_renders(db.session, db.session.get(User, owner.id),
@@ -29,9 +29,9 @@ def _rendered_video(app, owner, make_lead, tiny_template, tmp_path) -> int:
     return result.started[0]
 
 
-def test_pages_render(app, client, make_user, login, make_lead, tiny_template, tmp_path):
+def test_pages_render(app, client, make_user, login, make_lead, tiny_template, shots_dir):
     manager = make_user("manager")
-    video_id = _rendered_video(app, manager, make_lead, tiny_template, tmp_path)
+    video_id = _rendered_video(app, manager, make_lead, tiny_template, shots_dir)
     login(manager)
     for url in ("/videos/", "/videos/render", "/videos/media", "/videos/templates",
                 "/videos/templates/new", f"/videos/{video_id}", "/videos/render?q=ann"):
@@ -47,9 +47,9 @@ def test_pages_render(app, client, make_user, login, make_lead, tiny_template, t
 
 
 def test_file_routes_check_the_lead(app, client, make_user, login, make_lead, tiny_template,
-                                    tmp_path):
+                                    shots_dir):
     owner, other = make_user("rep"), make_user("rep")
-    video_id = _rendered_video(app, owner, make_lead, tiny_template, tmp_path)
+    video_id = _rendered_video(app, owner, make_lead, tiny_template, shots_dir)
     login(other)
     for kind in ("video", "thumbnail", "preview"):
         assert client.get(f"/videos/{video_id}/file/{kind}").status_code == 404
@@ -175,9 +175,9 @@ def test_template_editor_errors_per_field(app, client, make_user, login, tiny_te
 
 
 def test_live_preview_data_and_real_preview(app, client, make_user, login, make_lead,
-                                            tiny_template, tmp_path):
+                                            tiny_template, shots_dir):
     manager = make_user("manager")
-    lead_id = make_lead(manager, first="Ann", screenshots=fake_capture(tmp_path / "s"))
+    lead_id = make_lead(manager, first="Ann", screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
     login(manager)
     data = client.get(f"/videos/templates/lead/{lead_id}.json").get_json()
