@@ -169,3 +169,12 @@ def test_fast_name_split_agrees_with_nameparser(name):
     from leadreel.services.importing.cleaning import _split_plain, _split_with_nameparser
 
     assert _split_plain(name) == _split_with_nameparser(name)
+
+
+def test_list_cells_take_the_first_item_and_keep_the_cell():
+    n = normalizer("email", "website")
+    row = n.normalize(["A@x.io; b@y.io", "acme.com, acme.de"])
+    assert row.lead == {"email": "a@x.io"}
+    assert row.company == {"website": "https://acme.com", "company_domain": "acme.com"}
+    assert row.extra == {"Email": "A@x.io; b@y.io", "Website": "acme.com, acme.de"}
+    assert n.normalize(["mailto:A@x.io", ""]).extra == {}

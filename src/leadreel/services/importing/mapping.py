@@ -203,6 +203,8 @@ def _rule_mapping(
     if hit is None:
         hit, source = _fuzzy(header, specs), "fuzzy"
     by_values = _from_values(prof)
+    if hit is not None and hit[0] not in by_key:  # a custom field list without that twin
+        hit = None
     if hit is not None and _contradicted(by_key[hit[0]], prof):
         hit = None
     if hit is None and by_values is not None and by_values[0] in by_key:

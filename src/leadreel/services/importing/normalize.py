@@ -17,6 +17,7 @@ Policy in short
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,20 @@ def social_field_for(url: str) -> str | None:
     for needle, key in _URL_FIELDS_BY_HOST:
         if needle in low:
             return key
+    return None
+
+
+def _first_of_many(value: str, clean: Any, row: NormalizedRow, header: str) -> str | None:
+    """The first cleanable item of a list-like cell ("a@x.io; b@y.io", "acme.com, acme.de").
+
+    The whole cell is also kept in `extra`, so the other items are not lost.
+    """
+    if not any(sep in value for sep in ",; /|"):
+        return None
+    for part in re.split(r"[,;\s|]+|\s/\s", value):
+        if part and (cleaned := clean(part)):
+            row.extra[header] = value
+            return str(cleaned)
     return None
 
 
@@ -109,7 +124,7 @@ class RowNormalizer:
         key, kind = spec.key, spec.type
         cleaned: str | None = value
         if kind == "email":
-            cleaned = c.clean_email(value)
+            cleaned = c.clean_email(value) or _first_of_many(value, c.clean_email, row, header)
             if cleaned is None:
                 row.extra[header] = value
                 row.warnings.append(f"{header}: {value!r} is not an email address")
@@ -124,7 +139,7 @@ class RowNormalizer:
                 row.extra[header] = value
             return
         elif key == "website":
-            cleaned = c.clean_website(value)
+            cleaned = c.clean_website(value) or _first_of_many(value, c.clean_website, row, header)
             if cleaned is None:
                 row.extra[header] = value
                 row.warnings.append(f"{header}: {value!r} is not a website")
