@@ -170,3 +170,14 @@ def test_crlf_single_column_and_header_only(write_file):
     assert (sniff(single).headers, rows(single)) == (("Email",), [["a@b.co"]])
     empty = write_file("Name,Email\n", name="header.csv")
     assert rows(empty) == []
+
+
+def test_nul_characters_are_dropped(write_file):
+    path = write_file("Name,Email\nAna\x00,a@x.io\n")
+    assert rows(path) == [["Ana", "a@x.io"]]
+
+
+def test_unclosed_quote_is_a_clear_error(write_file):
+    path = write_file('Name,Notes\nAna,"never closed\n' + "x" * 200_000 + "\n")
+    with pytest.raises(ImportFileError, match="line 2"):
+        list(iter_records(path, sniff(path)))

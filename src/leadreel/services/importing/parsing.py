@@ -291,7 +291,7 @@ def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
         return
     assert fmt.encoding and fmt.delimiter
     with p.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        reader = csv.reader(_without_nul(fh), delimiter=fmt.delimiter)
         start = 1
         while True:
             try:
@@ -304,6 +304,12 @@ def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
                 ) from exc
             yield start, row
             start = reader.line_num + 1
+
+
+def _without_nul(lines: Iterable[str]) -> Iterator[str]:
+    """Drop NUL characters (broken exports have them; Python 3.11's csv refuses them)."""
+    for line in lines:
+        yield line.replace("\x00", "") if "\x00" in line else line
 
 
 def _xlsx_rows(p: Path, stop: int | None = None) -> Iterator[tuple[int, list[str]]]:
