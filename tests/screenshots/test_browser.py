@@ -51,3 +51,19 @@ def test_pool_reuses_one_browser(proxy: EgressProxy, site: Site) -> None:
                 assert page.viewport_size == {"width": 1280, "height": 720}
         assert first.launches == 1
     assert not first.is_connected()
+
+
+@pytest.mark.browser
+def test_no_direct_fallback_when_the_proxy_is_down(site: Site, tmp_path: Path) -> None:
+    """Chromium must fail, not go DIRECT, when its proxy stops answering."""
+    site.pages["/direct"] = Page("<h1>direct</h1>")
+    own = EgressProxy(allow=[f"{site.host}:{site.port}"])
+    with own, Browser(proxy=own, executable_path=CHROMIUM) as browser:
+        url = f"http://{site.host}:{site.port}/direct"
+        with browser.new_page() as page:
+            assert page.goto(url).status == 200  # reachable through the proxy
+        own.stop()
+        seen = len(site.requests)
+        with browser.new_page() as page, pytest.raises(Exception, match="ERR_PROXY"):
+            page.goto(url + "?again", timeout=5000)
+        assert len(site.requests) == seen
