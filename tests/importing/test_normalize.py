@@ -178,3 +178,13 @@ def test_list_cells_take_the_first_item_and_keep_the_cell():
     assert row.company == {"website": "https://acme.com", "company_domain": "acme.com"}
     assert row.extra == {"Email": "A@x.io; b@y.io", "Website": "acme.com, acme.de"}
     assert n.normalize(["mailto:A@x.io", ""]).extra == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [("29,483,000", "29483000"), ("1.234.567", "1234567"), ("$1.2M", "1200000"), ("5k", "5000"),
+     ("2,5 Mio", "2500000"), ("12", "12"), ("11-50", "11-50"), ("about 20", "about 20")],
+)
+def test_numbers_cleaned_only_when_unambiguous(raw, number):
+    row = normalizer("company_name", "annual_revenue").normalize(["Acme", raw])
+    assert row.company["annual_revenue"] == number

@@ -107,6 +107,34 @@ def clean_url(raw: str) -> str | None:
     return text.split("?", 1)[0].rstrip("/")
 
 
+# ---- numbers ----------------------------------------------------------------
+
+_GROUPED = re.compile(r"^\d{1,3}(?:([,. '])\d{3})(?:\1\d{3})*$")
+_DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
+_MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mio": 1_000_000,
+                "b": 1_000_000_000, "bn": 1_000_000_000, "mrd": 1_000_000_000}
+
+
+@lru_cache(maxsize=65536)
+def clean_number(raw: str) -> str:
+    """`"29,483,000"` -> `"29483000"`, `"$1.2M"` -> `"1200000"`; anything unclear kept as written.
+
+    Ranges ("11-50") and words stay as they are: a wrong number is worse than text.
+    """
+    text = raw.strip().replace("\u00a0", " ")
+    core = text.strip("$€£ ").rstrip("+").strip()
+    low = core.lower()
+    for suffix in sorted(_MULTIPLIERS, key=len, reverse=True):
+        if low.endswith(suffix) and _DECIMAL.match(low[: -len(suffix)].strip()):
+            value = float(low[: -len(suffix)].strip().replace(",", ".")) * _MULTIPLIERS[suffix]
+            return str(round(value))
+    if core.isdigit():
+        return core
+    if _GROUPED.match(core):
+        return re.sub(r"[,. ']", "", core)
+    return text
+
+
 # ---- emails and phones ------------------------------------------------------
 
 

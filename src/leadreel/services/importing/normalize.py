@@ -144,6 +144,8 @@ class RowNormalizer:
                 row.extra[header] = value
                 row.warnings.append(f"{header}: {value!r} is not a website")
                 return
+        elif kind == "number":
+            cleaned = c.clean_number(value)
         elif kind == "domain":
             cleaned = c.domain_of(value) or value.lower()
         elif kind == "url":
