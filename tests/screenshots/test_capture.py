@@ -75,6 +75,18 @@ def pages(site: Site) -> Site:
                   }
                 </script></body>"""
             ),
+            "/cookie/shadow": Page(
+                """<body style="margin:0;background:#fff"><h1>Shadow consent</h1>
+                <div id="usercentrics-root"></div>
+                <script>
+                  const host = document.getElementById('usercentrics-root');
+                  const root = host.attachShadow({mode: 'open'});
+                  root.innerHTML = '<div style="position:fixed;left:0;right:0;bottom:0;'
+                    + 'height:200px;background:rgb(255,0,0)">We value your privacy '
+                    + '<button data-testid="uc-accept-all-button">Accept All</button></div>';
+                  root.querySelector('button').onclick = () => host.remove();
+                </script></body>"""
+            ),
             "/ok-button": Page(
                 """<body style="margin:0;background:#fff"><h1>Shop</h1>
                 <button onclick="document.body.style.background='rgb(255,0,0)'">OK</button>
@@ -105,7 +117,15 @@ def _capture(browser: Browser, url: str, out: Path, **kw: object) -> CaptureResu
 
 
 @pytest.mark.parametrize(
-    "path", ["/cookie/en", "/cookie/de", "/cookie/onetrust", "/cookie/fr", "/cookie/reload"]
+    "path",
+    [
+        "/cookie/en",
+        "/cookie/de",
+        "/cookie/onetrust",
+        "/cookie/fr",
+        "/cookie/reload",
+        "/cookie/shadow",
+    ],
 )
 def test_cookie_banner_dismissed(path: str, chromium: Browser, pages: Site, tmp_path: Path) -> None:
     result = _capture(chromium, pages.url(path), tmp_path)

@@ -5,7 +5,8 @@ known consent-platform buttons (OneTrust, Cookiebot, Didomi, Usercentrics, ...),
 "accept" button by its exact label in several languages *inside something that looks like a
 consent dialog* (so a bare "OK" elsewhere on the page is never clicked), and finally we hide
 fixed overlays that talk about cookies. It runs in every frame, since many platforms render
-their dialog in an iframe. Failure is never an error: the screenshot simply keeps the banner.
+their dialog in an iframe, and once more through Playwright's shadow-piercing selectors.
+Failure is never an error: the screenshot simply keeps the banner.
 """
 
 from __future__ import annotations
@@ -151,6 +152,16 @@ def dismiss_cookie_banner(page: Any, *, settle_ms: int = 400) -> str | None:
         if clicked:
             page.wait_for_timeout(settle_ms)
             return f"clicked {clicked}"
+    # Some platforms (Usercentrics, newer Cookiebot) render inside a shadow root, which
+    # querySelectorAll cannot see but Playwright's CSS engine pierces (open roots).
+    try:
+        button = page.locator(", ".join(CMP_SELECTORS)).first
+        if button.is_visible():
+            button.click(timeout=1000)
+            page.wait_for_timeout(settle_ms)
+            return "clicked shadow-root consent button"
+    except Exception:  # not clickable after all: fall through to hiding overlays
+        log.debug("shadow-root consent click failed", exc_info=True)
     try:
         hidden = page.main_frame.evaluate(_HIDE_JS)
     except Exception:
