@@ -172,3 +172,13 @@ def test_resumed_run_does_not_duplicate(session, settings, write_csv) -> None:
     counts = importer.run_batch(session, settings, batch, chunk_size=10)
     assert count(session, Lead) == 30 and counts["leads_created"] == 30
     assert counts["rows_read"] == 30 and counts["companies_total"] == 7
+
+
+def test_process_pool_gives_the_same_result(session, settings, write_csv, db_url) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the pool is database-independent; once is enough")
+    rows = "".join(f"P{i},Q{i % 40},p{i % 150}@acme{i % 150 % 9}.com,Acme{i % 9},,,,\n" for i in range(400))
+    path = write_csv(HEAD + rows)
+    _b, counts = import_file(session, settings, path, workers=2, chunk_size=50)
+    assert counts["leads_created"] == 150 and counts["duplicates_merged"] == 250
+    assert counts["companies_total"] == 9 and count(session, Lead) == 150

@@ -21,6 +21,7 @@ from typing import Any
 from leadreel.services.dedupe import company_keys, lead_email_key, linkedin_key
 from leadreel.services.importing.mapping import ColumnMapping
 from leadreel.services.importing.normalize import RowNormalizer
+from leadreel.services.importing.writer import company_values, storable_lead_fields
 
 LINKEDIN_ROOT = "https://www.linkedin.com/"
 _NAME_FIELDS = ("first_name", "last_name", "full_name")
@@ -42,6 +43,9 @@ class PreparedRow:
     error: str | None = None
     values: list[str] | None = None
     company_keys: dict[str, str | None] = field(default_factory=dict)
+    #: Storable column values (done here, in the pool, to unload the writing process).
+    lead_values: dict[str, Any] = field(default_factory=dict)
+    company_values: dict[str, Any] = field(default_factory=dict)
     email_key: str | None = None
     linkedin_key: str | None = None
 
@@ -75,8 +79,9 @@ class RowPreparer:
         if norm.errors:
             return PreparedRow(line=line, error="; ".join(norm.errors), values=values)
         lead, company = norm.lead, norm.company
-        if lead.get("linkedin_url"):
-            lead["linkedin_url"] = canonical_linkedin(lead["linkedin_url"]) or lead["linkedin_url"]
+        li_key = linkedin_key(lead["linkedin_url"]) if lead.get("linkedin_url") else None
+        if li_key:
+            lead["linkedin_url"] = LINKEDIN_ROOT + li_key
         row = PreparedRow(
             line=line, lead=lead, company=company, extra=norm.extra,
             inferred=sorted(norm.inferred), warnings=norm.warnings,
@@ -84,8 +89,10 @@ class RowPreparer:
         if row.is_business_only and not lead.get("phone") and company.get("company_phone"):
             lead["phone"] = company["company_phone"]  # the business's number reaches the lead
         row.company_keys = company_keys(company) if company else {"domain": None, "name": None}
+        row.lead_values = storable_lead_fields(lead)
+        row.company_values = company_values(company) if company else {}
         row.email_key = lead_email_key(lead.get("email"))
-        row.linkedin_key = linkedin_key(lead.get("linkedin_url"))
+        row.linkedin_key = li_key
         return row
 
     def prepare_chunk(self, records: Iterable[RawRecord]) -> list[PreparedRow]:

@@ -123,7 +123,7 @@ def _write_companies(
         if not (keys.get("domain") or keys.get("name")):
             refs.append(None)
             continue
-        values = w.company_values(r.company)
+        values = dict(r.company_values)
         inferred = [k for k in r.inferred if k in _COMPANY_INFERRED]
         ref, created = index.match_or_add(("new", i), keys)
         refs.append(ref)
@@ -138,6 +138,8 @@ def _write_companies(
         else:
             cid = ref[1]
             current = merged_db.setdefault(cid, dict(existing[cid]))
+            if not _fills_something(current, values):
+                continue
             result = merge_fields(current, values)
             if result.previous:
                 prev = previous.setdefault(cid, {})
@@ -160,6 +162,16 @@ def _write_companies(
     return [None if ref is None else (real[ref] if ref[0] == "new" else ref[1]) for ref in refs]
 
 
+def _fills_something(current: Mapping[str, Any], incoming: Mapping[str, Any]) -> bool:
+    """Cheap pre-check: would `merge_fields` fill any empty field? (most repeats fill none)."""
+    for key, value in incoming.items():
+        if value is not None and value != "":
+            old = current.get(key)
+            if old is None or old == "" or (isinstance(old, str) and not old.strip()):
+                return True
+    return False
+
+
 def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> None:
     """Apply a merge result to `current`, keeping the first previous value of each field."""
     for key, old in result.previous.items():
@@ -171,9 +183,7 @@ def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> Non
 
 
 def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        col: w.storable(r.lead.get(col), "leads", col) for col in w.LEAD_COLUMNS
-    }
+    values = dict(r.lead_values)
     values["company_id"] = company_id
     values["person_key"] = w.storable(lead_person_key(r.lead, company_id), "leads", "person_key")
     return values

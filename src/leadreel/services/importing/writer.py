@@ -11,6 +11,8 @@ dropped and text is cut to the column's length (PostgreSQL enforces VARCHAR(n)).
 
 from __future__ import annotations
 
+import json
+from operator import itemgetter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -53,6 +55,17 @@ def storable(value: Any, table: str, column: str) -> Any:
     return value[:limit] if limit and len(value) > limit else value
 
 
+def storable_lead_fields(lead: dict[str, str]) -> dict[str, Any]:
+    """Every lead column (None when absent), storable; the per-row hot path of an import."""
+    limits = _MAX_LEN["leads"]
+    out: dict[str, Any] = dict.fromkeys(LEAD_COLUMNS)
+    for key, value in lead.items():
+        if len(value) > limits.get(key, 1 << 30) or "\x00" in value:
+            value = storable(value, "leads", key)
+        out[key] = value
+    return out
+
+
 def storable_json(data: dict[str, Any]) -> dict[str, Any]:
     """JSON for `extra`: PostgreSQL's JSONB refuses \\u0000 too."""
     return {
@@ -69,7 +82,7 @@ def _slices(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 # ---- candidate reads ------------------------------------------------------------
 
 _COMPANY_READ: tuple[Column[Any], ...] = tuple(
-    COMPANIES.c[name] for name in ("id", "name_key", "created_by_batch_id", "extra", *COMPANY_COLUMNS.values())
+    COMPANIES.c[name] for name in ("id", "name_key", "created_by_batch_id", *COMPANY_COLUMNS.values())
 )
 _LEAD_READ: tuple[Column[Any], ...] = tuple(
     LEADS.c[name] for name in (
@@ -141,14 +154,38 @@ def _full_company(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     return out
 
 
+_LEAD_INSERT_COLUMNS = (
+    *LEAD_COLUMNS, *LEAD_LINK_COLUMNS, "extra", "inferred", "tag", "status", "owner_id",
+    "batch_id", "created_at", "updated_at",
+)
+_JSON_COLUMNS = frozenset({"extra", "inferred"})
+
+
+def _lead_insert_sql(conn: Connection) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(_LEAD_INSERT_COLUMNS)
+    return f"INSERT INTO leads ({cols}) VALUES ({', '.join([mark] * len(_LEAD_INSERT_COLUMNS))})"
+
+
 def insert_leads(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Insert leads (column dicts, every key present); executemany, no ids needed."""
+    """Insert leads (column dicts) with the driver's executemany; no ids are needed.
+
+    Why below SQLAlchemy here: leads are the bulk of an import and per-row parameter
+    processing (JSON serialising of `extra`/`inferred`, datetime binding) was a quarter
+    of the import's time; the JSON is serialised once here and the rows go as tuples.
+    """
     if not rows:
         return
+    stamp: Any = now if conn.dialect.name != "sqlite" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    dumps = json.dumps
     for r in rows:
-        r["created_at"] = now
-        r["updated_at"] = now
-    conn.execute(LEADS.insert(), rows)
+        r["created_at"] = stamp
+        r["updated_at"] = stamp
+        extra, inferred = r.get("extra"), r.get("inferred")
+        r["extra"] = dumps(extra, ensure_ascii=False) if extra else "{}"
+        r["inferred"] = dumps(inferred) if inferred else "[]"
+    row_tuple = itemgetter(*_LEAD_INSERT_COLUMNS)
+    conn.exec_driver_sql(_lead_insert_sql(conn), [row_tuple(r) for r in rows])
 
 
 def update_rows(

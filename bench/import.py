@@ -1,0 +1,433 @@
+"""Benchmark of the lead importer against its comparators, on SQLite and PostgreSQL.
+
+What it measures (issue 4): importing a generated vendor-style file (Apollo-like,
+13 columns) of 100,000 and 1,000,000 rows into a database that already holds
+100,000 leads (so matching against the database is real work: 10% of the file's
+people are already there, 3% of rows repeat a person inside the file), with
+
+- ours:   `leadreel.services.importing.importer.import_file` (mapping proposal,
+          normalising in a 2-process pool, chunked matching, Core bulk writes);
+- naive:  a per-row ORM import with the same normaliser that queries for the
+          company and the lead row by row (run on a sample, rows/s extrapolated);
+- raw:    the floor: executemany of the raw cells into companies and leads with
+          the company dedupe in a dict, no mapping, no normalising, no lead dedupe.
+
+Each measured import runs in its own child process so its peak RSS (and that of its
+pool workers) is its own. Usage:
+
+    python bench/import.py            # full run (several minutes)
+    python bench/import.py --quick    # smaller run, under a minute
+    python bench/import.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+The last line printed is `RESULT key=value ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+DEFAULT_PG = os.environ.get(
+    "LEADREEL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+HEADERS = ["First Name", "Last Name", "Title", "Company", "Email", "Phone", "Mobile Phone",
+           "Website", "Person Linkedin Url", "City", "State", "Country", "# Employees"]
+FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+         "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Mateo Priya Jonas Aoife Kwame "
+         "Lucía Hiroshi Fatima Chloé Samuel Emma Noah Sofia Liam Amara Ethan Maya Omar Grace Lars "
+         "Isabela Ryan Nadia Caleb Hannah Diego Zoe Victor Leah Anna-Lena José Tomás Ingrid Yusuf "
+         "Mei Ravi Olga Pierre Giulia Sven Aisha Kenji Marta Felipe Elif Arjun Nora").split()
+LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+        "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+        "Haddad Raman Becker McAllister Mensah Fernández Tanaka Lindqvist O'Brien Dubois Okafor "
+        "Patel Rossi Nguyen Kowalski Goldberg Farouk Whitfield Johansson Costa MacLeod Petrova "
+        "Brooks Schultz Morales Chen Almeida Friedman Novak Yilmaz Sato Ivanova Moreau Bianchi "
+        "Andersen Kaur Silva Müller Dupont Romano Nakamura Horvat").split()
+WORDS = ("Bright Pine Harbor Key Lake Summit North Crescent Ever Blue Iron Silver Maple Cobalt Sun "
+         "Golden River Copper Tide Prairie Lumen Red Anchor Beacon Hill Oak Stone Cedar Willow Eagle "
+         "Falcon Aspen Coral Delta Vista Alpine Metro Urban Prime").split()
+KINDS = ("Heating & Air|Roofing|Dental|CPA|Fitness|Landscapes|Media|Logistics|Bakery|Auto Repair|"
+         "Law|Realty|Software|Pet Clinic|Plumbing|Kitchen|Goods|Consulting|Studio|Labs").split("|")
+TITLES = ("Owner|CEO|Founder|VP Sales|Marketing Manager|Office Manager|General Manager|"
+          "Head of Growth|Operations Director|CTO").split("|")
+PLACES = [("Austin", "TX", "United States"), ("Denver", "CO", "United States"),
+          ("Toronto", "ON", "Canada"), ("Lyon", "", "France"), ("Madrid", "", "Spain"),
+          ("Sydney", "NSW", "Australia"), ("Chicago", "IL", "United States"),
+          ("Berlin", "", "Germany")]
+
+
+# ---- data --------------------------------------------------------------------------
+
+
+def company(i: int) -> tuple[str, str]:
+    name = f"{WORDS[i % len(WORDS)]}{WORDS[(i // len(WORDS)) % len(WORDS)].lower()} {KINDS[i % len(KINDS)]}"
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())
+    return name, f"{slug}{i}.com"
+
+
+def person_row(p: int, rng: random.Random, companies: int) -> list[str]:
+    """Person number `p` always gets the same name, company and email (so re-imports match)."""
+    first, last = FIRST[p % len(FIRST)], LAST[(p // len(FIRST)) % len(LAST)]
+    cname, domain = company((p * 7919) % companies)
+    local = f"{first}.{last}{p}".lower().replace("'", "").replace(" ", "")
+    local = local.encode("ascii", "ignore").decode()
+    city, state, country = PLACES[p % len(PLACES)]
+    website = rng.choice((f"http://www.{domain}", f"https://{domain}/", f"www.{domain}"))
+    return [first, last, TITLES[p % len(TITLES)], cname, f"{local}@{domain}",
+            f"+1 (512) 555-{rng.randint(0, 9999):04d}", f"+1 737 555 {rng.randint(0, 9999):04d}",
+            website, f"https://www.linkedin.com/in/{local.replace('.', '-')}",
+            city, state, country, str(5 + p % 400)]
+
+
+def generate(path: Path, rows: int, *, first_person: int, seed_people: int, seed: int) -> None:
+    """Vendor-style CSV: 10% people already in the DB (0..seed_people), 3% in-file repeats."""
+    rng = random.Random(seed)
+    companies = max(rows // 5, 10)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADERS)
+        seen: list[int] = []
+        for i in range(rows):
+            roll = rng.random()
+            if seed_people and roll < 0.10:
+                p = rng.randrange(seed_people)
+            elif seen and roll < 0.13:
+                p = rng.choice(seen[-5000:])
+            else:
+                p = first_person + i
+                seen.append(p)
+            row = person_row(p, rng, companies)
+            if roll >= 0.10 and roll < 0.13:
+                row[4] = row[4].upper()  # same person, different email case
+            out.writerow(row)
+
+
+# ---- child: one measured run ---------------------------------------------------------
+
+
+def child(args: argparse.Namespace) -> None:
+    spec = json.loads(args.child)
+    start = time.perf_counter()
+    result: dict[str, Any] = {}
+    if spec["kind"] == "ours":
+        result = run_ours(spec)
+    elif spec["kind"] == "naive":
+        result = run_naive(spec)
+    elif spec["kind"] == "raw":
+        result = run_raw(spec)
+    elif spec["kind"] == "seed":
+        result = run_ours(spec)
+    result["seconds"] = time.perf_counter() - start - result.pop("setup_seconds", 0.0)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def _app_session(url: str, data_dir: str):  # type: ignore[no-untyped-def]
+    from leadreel.app import create_app
+    from leadreel.extensions import db
+
+    app = create_app({"database_url": url, "data_dir": data_dir, "secret_key": "bench",
+                      "max_upload_mb": 4096})
+    return app.config["SETTINGS"], db.new_session()
+
+
+def run_ours(spec: dict[str, Any]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from leadreel.services.importing.importer import import_file
+
+    settings, opened = _app_session(spec["url"], spec["data_dir"])
+    setup = time.perf_counter() - t0
+    with opened as session:
+        _batch, counts = import_file(session, settings, Path(spec["file"]),
+                                     workers=spec.get("workers"))
+    return {"setup_seconds": setup, "rows": counts["rows_read"], "counts": counts}
+
+
+def run_naive(spec: dict[str, Any]) -> dict[str, Any]:
+    """Row by row: normalise, query company by domain then name, lead by email/LinkedIn/name."""
+    t0 = time.perf_counter()
+    from sqlalchemy import select
+
+    from leadreel.models import Company, Lead
+    from leadreel.services.dedupe import normalize_company_name
+    from leadreel.services.importing.mapping import propose_mapping
+    from leadreel.services.importing.normalize import RowNormalizer
+    from leadreel.services.importing.parsing import iter_records, read_sample, sniff
+
+    settings, opened = _app_session(spec["url"], spec["data_dir"])
+    path = Path(spec["file"])
+    fmt = sniff(path)
+    proposal = propose_mapping(fmt.headers, [r.values for r in read_sample(path, fmt)])
+    normalizer = RowNormalizer(proposal)
+    setup = time.perf_counter() - t0
+    n = 0
+    with opened as session:
+        for rec in iter_records(path, fmt):
+            if n >= spec["limit"]:
+                break
+            n += 1
+            row = normalizer.normalize(rec.values)
+            c, lead_in = row.company, row.lead
+            comp = None
+            if c.get("company_domain"):
+                comp = session.scalar(select(Company).where(Company.domain == c["company_domain"]).limit(1))
+            key = normalize_company_name(c.get("company_name"))
+            if comp is None and key:
+                comp = session.scalar(select(Company).where(Company.name_key == key).limit(1))
+            if comp is None:
+                comp = Company(name=c.get("company_name", ""), name_key=key or "",
+                               domain=c.get("company_domain"), website=c.get("website"))
+                session.add(comp)
+            lead = None
+            if lead_in.get("email"):
+                lead = session.scalar(select(Lead).where(Lead.email == lead_in["email"]).limit(1))
+            if lead is None and lead_in.get("linkedin_url"):
+                lead = session.scalar(select(Lead).where(Lead.linkedin_url == lead_in["linkedin_url"]).limit(1))
+            if lead is None and lead_in.get("last_name"):
+                lead = session.scalar(select(Lead).where(
+                    Lead.first_name == lead_in.get("first_name"), Lead.last_name == lead_in["last_name"],
+                    Lead.company_id == comp.id).limit(1))
+            if lead is None:
+                session.add(Lead(**{k: v for k, v in lead_in.items()}, company=comp))
+            else:
+                for k, v in lead_in.items():
+                    if not getattr(lead, k):
+                        setattr(lead, k, v)
+            if n % 500 == 0:
+                session.commit()
+        session.commit()
+    return {"setup_seconds": setup, "rows": n}
+
+
+def run_raw(spec: dict[str, Any]) -> dict[str, Any]:
+    """The floor: raw cells straight in, company dedupe in a dict, nothing else."""
+    url, path = spec["url"], Path(spec["file"])
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn: Any = sqlite3.connect(url.split("///", 1)[1])
+        ph = "?"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+        ph = "%s"
+    cur = conn.cursor()
+    now = "2026-01-01 00:00:00"
+    companies: dict[str, int] = {}
+    rows = 0
+    batch: list[tuple[Any, ...]] = []
+    lead_sql = (f"INSERT INTO leads (first_name, last_name, job_title, email, phone, mobile_phone, "
+                f"linkedin_url, city, state, country, company_id, extra, inferred, status, "
+                f"created_at, updated_at) VALUES ({', '.join([ph] * 16)})")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for r in reader:
+            rows += 1
+            cid = companies.get(r[3])
+            if cid is None:
+                cur.execute(f"INSERT INTO companies (name, name_key, website, extra, inferred, "
+                            f"screenshots, created_at, updated_at) VALUES ({', '.join([ph] * 8)}) "
+                            f"RETURNING id", (r[3], r[3].lower(), r[7], "{}", "[]", "{}", now, now))
+                cid = companies[r[3]] = cur.fetchone()[0]
+            batch.append((r[0], r[1], r[2], r[4], r[5], r[6], r[8], r[9], r[10], r[11], cid,
+                          "{}", "[]", "new", now, now))
+            if len(batch) >= 5000:
+                cur.executemany(lead_sql, batch)
+                batch.clear()
+                conn.commit()
+    if batch:
+        cur.executemany(lead_sql, batch)
+    conn.commit()
+    conn.close()
+    return {"rows": rows}
+
+
+# ---- parent: orchestration ----------------------------------------------------------
+
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    env = dict(os.environ, LEADREEL_DATA_DIR=spec["data_dir"])
+    out = subprocess.run([sys.executable, str(HERE), "--child", json.dumps(spec)],
+                         capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{spec['kind']} run failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pg_admin(url: str) -> Any:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return engine
+
+
+class Backend:
+    """Makes fresh copies of a database seeded with the 100k existing leads."""
+
+    def __init__(self, name: str, work: Path, pg_url: str | None = None) -> None:
+        self.name, self.work, self.pg_url = name, work, pg_url
+        self.admin = pg_admin(pg_url) if pg_url else None
+        self.tag = uuid.uuid4().hex[:8]
+        self.created: list[str] = []
+
+    def _pg(self, db: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        assert self.pg_url
+        return make_url(self.pg_url).set(database=db).render_as_string(hide_password=False)
+
+    def seed(self, seed_file: Path) -> dict[str, Any]:
+        from sqlalchemy import text
+
+        if self.admin is None:
+            url = f"sqlite:///{self.work / 'seed.db'}"
+        else:
+            name = f"bench_seed_{self.tag}"
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            self.created.append(name)
+            url = self._pg(name)
+        return measure({"kind": "seed", "url": url, "file": str(seed_file),
+                        "data_dir": str(self.work / "data")})
+
+    def fresh(self, label: str) -> str:
+        from sqlalchemy import text
+
+        if self.admin is None:
+            target = self.work / f"{label}.db"
+            shutil.copy(self.work / "seed.db", target)
+            for suffix in ("-wal", "-shm"):
+                src = self.work / f"seed.db{suffix}"
+                if src.exists():
+                    shutil.copy(src, self.work / f"{label}.db{suffix}")
+            return f"sqlite:///{target}"
+        name = f"bench_{label}_{self.tag}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "bench_seed_{self.tag}"'))
+        self.created.append(name)
+        return self._pg(name)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy import text
+
+        if self.admin is None:
+            Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+            return
+        name = url.rsplit("/", 1)[1]
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        if self.admin is not None:
+            for name in self.created:
+                self.drop(self._pg(name))
+            self.admin.dispose()
+
+
+def run(args: argparse.Namespace) -> None:
+    seed_rows, sizes, naive_rows = (20_000, [20_000], 300) if args.quick else (
+        100_000, [100_000, 1_000_000], 2_000)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="leadreel-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    seed_file = work / "seed.csv"
+    generate(seed_file, seed_rows, first_person=0, seed_people=0, seed=1)
+    files = {}
+    for n in sizes:
+        files[n] = work / f"vendor_{n}.csv"
+        generate(files[n], n, first_person=10_000_000, seed_people=seed_rows, seed=n)
+    print(f"generated files in {time.perf_counter() - t:.1f}s "
+          f"({files[sizes[-1]].stat().st_size / 1e6:.0f} MB largest)", flush=True)
+    backends = [Backend("sqlite", work / "sqlite")]
+    (work / "sqlite").mkdir(exist_ok=True)
+    if not args.no_pg:
+        try:
+            (work / "pg").mkdir(exist_ok=True)
+            backends.append(Backend("pg", work / "pg", args.pg_url))
+        except Exception as exc:  # no server: say so, keep going
+            print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}", flush=True)
+    results: dict[str, Any] = {}
+    try:
+        for be in backends:
+            seed = be.seed(seed_file)
+            print(f"[{be.name}] seeded {seed['rows']} leads in {seed['seconds']:.1f}s", flush=True)
+            url = be.fresh("naive")
+            naive = measure({"kind": "naive", "url": url, "file": str(files[sizes[0]]),
+                             "limit": naive_rows, "data_dir": str(be.work / "data")})
+            be.drop(url)
+            naive_rps = naive["rows"] / naive["seconds"]
+            print(f"[{be.name}] naive: {naive['rows']} rows in {naive['seconds']:.1f}s = "
+                  f"{naive_rps:,.0f} rows/s (extrapolated)", flush=True)
+            results[f"{be.name}_naive_rps"] = round(naive_rps)
+            for n in sizes:
+                for kind in ("ours", "raw"):
+                    url = be.fresh(f"{kind}{n}")
+                    r = measure({"kind": kind, "url": url, "file": str(files[n]),
+                                 "data_dir": str(be.work / "data")})
+                    be.drop(url)
+                    rps = r["rows"] / r["seconds"]
+                    label = f"{be.name}_{kind}_{n // 1000}k"
+                    results[f"{label}_s"] = round(r["seconds"], 2)
+                    results[f"{label}_rps"] = round(rps)
+                    results[f"{label}_rss_mb"] = round(r["rss_mb"])
+                    if kind == "ours":
+                        results[f"{label}_worker_rss_mb"] = round(r["child_rss_mb"])
+                        c = r["counts"]
+                        print(f"[{be.name}] ours {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s "
+                              f"rss {r['rss_mb']:.0f} MB (+ pool workers {r['child_rss_mb']:.0f} MB "
+                              f"each) created={c['leads_created']} matched={c['leads_matched']} "
+                              f"merged={c['duplicates_merged']} companies={c['companies_total']}",
+                              flush=True)
+                    else:
+                        print(f"[{be.name}] raw  {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s",
+                              flush=True)
+                ours, raw = results[f"{be.name}_ours_{n // 1000}k_rps"], results[f"{be.name}_raw_{n // 1000}k_rps"]
+                results[f"{be.name}_{n // 1000}k_x_naive"] = round(ours / naive_rps, 1)
+                results[f"{be.name}_{n // 1000}k_raw_over_ours"] = round(raw / ours, 2)
+    finally:
+        for be in backends:
+            be.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    results["cpus"] = os.cpu_count()
+    results["python"] = platform.python_version()
+    print(json.dumps(results, indent=1))
+    print("RESULT " + " ".join(f"{k}={v}" for k, v in results.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20k rows; ends within a minute")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="PostgreSQL server URL")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--workdir", default=None, help="keep files here instead of a temp dir")
+    parser.add_argument("--keep", action="store_true", help="do not delete the work dir")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
