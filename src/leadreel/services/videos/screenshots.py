@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import string
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +62,17 @@ class ScreenshotSettings(BaseModel):
     @field_validator("ads_url_pattern")
     @classmethod
     def _pattern_formats(cls, value: str) -> str:
+        problem = f"ads_url_pattern {value!r}: only {{company_name}} and {{domain}} may be used"
         try:
+            fields = [f[1:] for f in string.Formatter().parse(value) if f[1] is not None]
             url = value.format(company_name="x", domain="example.com")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"ads_url_pattern {value!r}: only {{company_name}} and {{domain}} may be used"
-            ) from exc
+            raise ValueError(problem) from exc
+        # no attribute access, indexing, conversions or format specs: plain names only
+        if any(
+            name not in ("company_name", "domain") or spec or conv for name, spec, conv in fields
+        ):
+            raise ValueError(problem)
         try:
             check_url(url)
         except EgressRefused as exc:
