@@ -188,3 +188,12 @@ def test_list_cells_take_the_first_item_and_keep_the_cell():
 def test_numbers_cleaned_only_when_unambiguous(raw, number):
     row = normalizer("company_name", "annual_revenue").normalize(["Acme", raw])
     assert row.company["annual_revenue"] == number
+
+
+def test_linkedin_pages_swap_to_the_right_entity_and_free_mail_domain_refused():
+    row = normalizer("company_linkedin_url", "company_domain").normalize(
+        ["https://www.linkedin.com/in/ana", "gmail.com"])
+    assert row.lead == {"linkedin_url": "https://www.linkedin.com/in/ana"}
+    assert row.company == {}
+    assert row.extra == {"Company_Domain": "gmail.com"}
+    assert row.warnings == ["Company_Domain: 'gmail.com' is not a company's own domain"]

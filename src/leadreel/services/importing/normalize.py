@@ -148,6 +148,10 @@ class RowNormalizer:
             cleaned = c.clean_number(value)
         elif kind == "domain":
             cleaned = c.domain_of(value) or value.lower()
+            if c.is_shared_host(cleaned):
+                row.extra[header] = value
+                row.warnings.append(f"{header}: {value!r} is not a company's own domain")
+                return
         elif kind == "url":
             cleaned = c.clean_url(value) or value
         elif kind == "name":
@@ -198,10 +202,12 @@ class RowNormalizer:
 
     def _fix_linkedin(self, row: NormalizedRow) -> None:
         """A company page in the person column (or the reverse) moves to the right field."""
-        url = row.lead.get("linkedin_url")
-        key = linkedin_key(url)
-        if url and key and key.startswith("company/") and "company_linkedin_url" not in row.company:
+        person = linkedin_key(row.lead.get("linkedin_url"))
+        if person and person.startswith("company/") and "company_linkedin_url" not in row.company:
             row.company["company_linkedin_url"] = row.lead.pop("linkedin_url")
+        page = linkedin_key(row.company.get("company_linkedin_url"))
+        if page and page.startswith("in/") and "linkedin_url" not in row.lead:
+            row.lead["linkedin_url"] = row.company.pop("company_linkedin_url")
 
     def _mine_notes(self, row: NormalizedRow, notes: str) -> None:
         lead, company = row.lead, row.company
