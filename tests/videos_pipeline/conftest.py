@@ -99,10 +99,10 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture
-def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
-        demo_files: Path, tmp_path: Path) -> Flask:
-    app = make_app(screenshot_allow=f"127.0.0.1:{site.port},127.0.0.1:{down_port}")
+def build_app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
+              demo_files: Path, **overrides: Any) -> Flask:
+    """An app whose egress filter lets the local site through, with the demo media loaded."""
+    app = make_app(screenshot_allow=f"127.0.0.1:{site.port},127.0.0.1:{down_port}", **overrides)
     app.config["WTF_CSRF_ENABLED"] = False
     settings = app.config["SETTINGS"]
     shutil.copytree(demo_files, settings.data_dir / "media" / "demo", dirs_exist_ok=True)
@@ -110,6 +110,12 @@ def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
         library.ensure_demo_media(_db.session, settings, seconds=1.5, size=(320, 180))
         _db.session.commit()
     return app
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
+        demo_files: Path) -> Flask:
+    return build_app(make_app, site, down_port, demo_files)
 
 
 @pytest.fixture

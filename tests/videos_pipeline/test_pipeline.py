@@ -11,6 +11,14 @@ from leadreel.models import ProcessingTask, User, Video
 from leadreel.services.videos import pipeline, tasks, template_store
 from leadreel.services.videos.pipeline import Selection
 
+from .conftest import build_app
+
+
+@pytest.fixture
+def app(make_app, db_url, site, down_port, demo_files):
+    """These service tests run on SQLite and, when CI provides one, on PostgreSQL."""
+    return build_app(make_app, site, down_port, demo_files, database_url=db_url)
+
 
 def _user(user: User) -> User:
     return db.session.get(User, user.id)

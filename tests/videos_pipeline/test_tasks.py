@@ -116,3 +116,41 @@ def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template
             db.session.scalar(select(Company.screenshots).where(Company.name == "Downco")))
         assert down_capture.website.source == "card" and down_capture.website.error
         assert Path(down_capture.website.path).is_file()
+
+        # the site goes down: a re-render falls back to the last good capture, which a
+        # template that forbids title cards still accepts
+        acme = db.session.scalar(select(Company).where(Company.name == "Acme"))
+        acme.website = f"http://127.0.0.1:{down_port}/"
+        db.session.commit()
+        again = pipeline.rerender(db.session, db.session.get(User, rep.id), live_video)
+        db.session.commit()
+    drain(app, timeout=120)
+    with app.app_context():
+        video = db.session.get(Video, again.started[0])
+        assert video.status == "rendered", video.error
+        assert video.screenshot_source == "previous"
+        capture = CaptureResult.from_json(
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme")))
+        assert capture.website.source == "previous" and capture.website.error
+        assert Path(capture.website.path).is_file()
+
+
+def test_progress_goes_to_task_and_video(app, make_user, make_lead, tiny_template):
+    """The render's ffmpeg progress is mapped onto 0.1..1 and written to both rows."""
+    rep = make_user("rep")
+    video_id = _start(app, rep, make_lead(rep), tiny_template())
+    seen: list[float] = []
+
+    class Ctx:
+        engine = db.engine
+
+        def set_progress(self, fraction: float) -> None:
+            seen.append(fraction)
+
+    writer = tasks._ProgressWriter(Ctx(), video_id)  # type: ignore[arg-type]
+    writer(0.0)
+    writer(0.5)
+    assert seen == [0.1, 0.55]
+    with app.app_context():
+        assert db.session.get(Video, video_id).progress == 0.1  # throttled: first write only
+

@@ -280,6 +280,13 @@ def get_video(session: Session, user: User, video_id: int) -> Video:
     return video
 
 
+def latest_video(session: Session, lead_id: int) -> Video | None:
+    """The lead's most recent video (for the lead's page: status and screenshot source)."""
+    return session.scalars(
+        select(Video).where(Video.lead_id == lead_id).order_by(Video.id.desc()).limit(1)
+    ).first()
+
+
 def lead_variables(lead: Lead) -> dict[str, str]:
     """Text-overlay variables of a lead: its fields, its company's, then extra columns."""
     company = lead.company

@@ -237,6 +237,13 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
     except BrowserUnavailable as exc:
         log.warning("no browser for screenshots: %s", exc)
         result = _offline_capture(target, out_dir, previous, f"browser unavailable: {exc}")
+    except (TaskCancelled, PermanentError):
+        raise
+    except Exception as exc:  # the browser itself failed (crash, hang): retry, then fall back
+        if ctx.attempt < ctx.task.max_attempts:
+            raise
+        log.warning("screenshot of %s failed on its last attempt: %s", target.name, exc)
+        result = _offline_capture(target, out_dir, previous, f"capture failed: {exc}"[:300])
     ctx.check()
     _prune(company_dir, out_dir)
     ctx.session.execute(update(Company).where(Company.id == company_id)
