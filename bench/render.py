@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -53,10 +54,27 @@ def make_fixtures(directory: Path, seconds: tuple[float, float, float]) -> dict[
     ):
         path = directory / f"{name}.mp4"
         run_ffmpeg(
-            ["-f", "lavfi", "-i", f"{src}=s=1280x720:r={FPS}",
-             "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000",
-             "-t", f"{length + 0.5}", "-c:v", "libx264", "-preset", "veryfast",
-             "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)],
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                f"{src}=s=1280x720:r={FPS}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={tone}:sample_rate=48000",
+                "-t",
+                f"{length + 0.5}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                str(path),
+            ],
             timeout=300,
         )
         paths[name] = path
@@ -75,29 +93,57 @@ def bench_template(seconds: tuple[float, float, float], fade: float) -> VideoTem
     d1, d2, d3 = seconds
     common = {"fade_in": fade, "fade_out": fade}
     return VideoTemplate.model_validate(
-        {"name": "bench", "output": {"width": SIZE[0], "height": SIZE[1], "fps": FPS},
-         "segments": [
-             {"type": "fullscreen", "id": "intro", "clip": "intro", "duration": d1, **common},
-             {"type": "pip", "id": "site", "clip": "walkthrough", "duration": d2,
-              "size": 0.3, "margin": 32, "background": {"source": "website_scroll"}, **common},
-             {"type": "audio_over_image", "id": "ads", "clip": "outro", "duration": d3,
-              "image": {"source": "ads"}, **common},
-         ]}
+        {
+            "name": "bench",
+            "output": {"width": SIZE[0], "height": SIZE[1], "fps": FPS},
+            "segments": [
+                {"type": "fullscreen", "id": "intro", "clip": "intro", "duration": d1, **common},
+                {
+                    "type": "pip",
+                    "id": "site",
+                    "clip": "walkthrough",
+                    "duration": d2,
+                    "size": 0.3,
+                    "margin": 32,
+                    "background": {"source": "website_scroll"},
+                    **common,
+                },
+                {
+                    "type": "audio_over_image",
+                    "id": "ads",
+                    "clip": "outro",
+                    "duration": d3,
+                    "image": {"source": "ads"},
+                    **common,
+                },
+            ],
+        }
     )
 
 
-def best_of(repeat: int, run: Callable[[int], Path], expected: float) -> float:
-    """Minimum wall time over ``repeat`` runs (least disturbed by a noisy machine);
-    each output is probed so a broken render can't post a good time."""
-    times = []
-    for i in range(repeat):
-        started = time.perf_counter()
-        out = run(i)
-        times.append(time.perf_counter() - started)
-        got = probe(out).duration
-        if abs(got - expected) > 0.15:
-            raise RuntimeError(f"{out.name}: duration {got:.2f}s, expected {expected:.2f}s")
-    return min(times)
+def measure(run: Callable[[int], Path], i: int, expected: float) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (this process + waited-for children, i.e. ffmpeg) of
+    one run. CPU time is much less disturbed by other load than wall time. The output is
+    probed so a broken render can't post a good time."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    started = time.perf_counter()
+    out = run(i)
+    wall = time.perf_counter() - started
+    me2, kids2 = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    cpu = sum(
+        (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        for before, after in ((me, me2), (kids, kids2))
+    )
+    got = probe(out).duration
+    if abs(got - expected) > 0.15:
+        raise RuntimeError(f"{out.name}: duration {got:.2f}s, expected {expected:.2f}s")
+    return wall, cpu
 
 
 def screenshot_figures(quick: bool) -> dict[str, float]:
@@ -137,9 +183,16 @@ def main(argv: list[str] | None = None) -> int:
 
         def ours(tag: str, cache: Path, *, use_cache: bool = True) -> Path:
             result = render_video(
-                template, variables={"first_name": "Ann"}, assets=assets,
-                website_full=fx["site"], ads=fx["ads"], out_dir=work / tag, cache_dir=cache,
-                settings=settings, use_cache=use_cache, timeout=600,
+                template,
+                variables={"first_name": "Ann"},
+                assets=assets,
+                website_full=fx["site"],
+                ads=fx["ads"],
+                out_dir=work / tag,
+                cache_dir=cache,
+                settings=settings,
+                use_cache=use_cache,
+                timeout=600,
             )
             return result.video
 
@@ -157,44 +210,89 @@ def main(argv: list[str] | None = None) -> int:
 
             out = work / f"moviepy{i}.mp4"
             render_moviepy(
-                intro=fx["intro"], walkthrough=fx["walkthrough"], outro=fx["outro"],
-                site_png=fx["site"], ads_png=fx["ads"], out=out, seconds=seconds, fade=0.5,
-                preset=args.preset, threads=args.threads,
+                intro=fx["intro"],
+                walkthrough=fx["walkthrough"],
+                outro=fx["outro"],
+                site_png=fx["site"],
+                ads_png=fx["ads"],
+                out=out,
+                seconds=seconds,
+                fade=0.5,
+                preset=args.preset,
+                threads=args.threads,
             )
             return out
 
         def floor(i: int) -> Path:
             out = work / f"floor{i}.mp4"
             run_ffmpeg(
-                ["-f", "lavfi", "-i", f"testsrc=s={SIZE[0]}x{SIZE[1]}:r={FPS}:d={total}",
-                 "-c:v", "libx264", "-preset", args.preset, "-threads", str(args.threads),
-                 "-pix_fmt", "yuv420p", str(out)],
+                [
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    f"testsrc=s={SIZE[0]}x{SIZE[1]}:r={FPS}:d={total}",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    args.preset,
+                    "-threads",
+                    str(args.threads),
+                    "-pix_fmt",
+                    "yuv420p",
+                    str(out),
+                ],
                 timeout=600,
             )
             return out
 
-        results: dict[str, float] = {}
-        results["floor_s"] = best_of(repeat, floor, total)
-        results["ours_s"] = best_of(repeat, ours_fresh, total)
-        results["ours_reused_s"] = best_of(repeat, ours_reused, total)
-        results["ours_single_s"] = best_of(repeat, ours_single, total)
+        comparators: dict[str, Callable[[int], Path]] = {
+            "floor": floor,
+            "ours": ours_fresh,
+            "ours_reused": ours_reused,
+            "ours_single": ours_single,
+        }
         if not args.no_moviepy:
-            results["moviepy_s"] = best_of(1 if args.quick else repeat, moviepy, total)
+            comparators["moviepy"] = moviepy
+        walls: dict[str, list[float]] = {name: [] for name in comparators}
+        cpus: dict[str, list[float]] = {name: [] for name in comparators}
+        for i in range(repeat):  # round robin: every comparator sees the same load swings
+            for name, run in comparators.items():
+                if name == "moviepy" and args.quick and i > 0:
+                    continue
+                wall, cpu = measure(run, i, total)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+                print(f"  run {i + 1}/{repeat} {name:<12} {wall:6.2f} s wall {cpu:6.2f} s cpu")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\nvideo: {total:g} s {SIZE[0]}x{SIZE[1]}@{FPS}, x264 {args.preset}, "
-          f"threads {args.threads}, best of {repeat}; ffmpeg {find_ffmpeg()}")
-    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
-          f"on {os.cpu_count()} CPUs (other processes slow every comparator)")
-    print(f"{'comparator':<14}{'s/video':>10}{'x floor':>10}")
-    for key, value in results.items():
-        print(f"{key[:-2]:<14}{value:>10.2f}{value / results['floor_s']:>10.2f}")
-    if "moviepy_s" in results:
-        results["moviepy_over_ours"] = results["moviepy_s"] / results["ours_s"]
-        results["moviepy_over_ours_reused"] = results["moviepy_s"] / results["ours_reused_s"]
-    results["ours_over_floor"] = results["ours_s"] / results["floor_s"]
-    results["ours_reused_over_floor"] = results["ours_reused_s"] / results["floor_s"]
+    print(
+        f"\nvideo: {total:g} s {SIZE[0]}x{SIZE[1]}@{FPS}, x264 {args.preset}, "
+        f"threads {args.threads}, best of {repeat}; ffmpeg {find_ffmpeg()}"
+    )
+    print(
+        f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+        f"on {os.cpu_count()} CPUs (other processes slow every comparator)"
+    )
+    results = {f"{name}_s": min(values) for name, values in walls.items()}
+    cpu = {f"{name}_cpu_s": min(values) for name, values in cpus.items()}
+    print(f"{'comparator':<14}{'wall s':>9}{'x floor':>9}{'cpu s':>9}{'x floor':>9}")
+    for name in walls:
+        w, c = results[f"{name}_s"], cpu[f"{name}_cpu_s"]
+        print(
+            f"{name:<14}{w:>9.2f}{w / results['floor_s']:>9.2f}"
+            f"{c:>9.2f}{c / cpu['floor_cpu_s']:>9.2f}"
+        )
+    for suffix, table in (("", results), ("_cpu", cpu)):
+        ours, reused, floor_v = (table[f"{k}{suffix}_s"] for k in ("ours", "ours_reused", "floor"))
+        extra: dict[str, float] = {}
+        if f"moviepy{suffix}_s" in table:
+            extra[f"moviepy_over_ours{suffix}"] = table[f"moviepy{suffix}_s"] / ours
+            extra[f"moviepy_over_ours_reused{suffix}"] = table[f"moviepy{suffix}_s"] / reused
+        extra[f"ours_over_floor{suffix}"] = ours / floor_v
+        extra[f"ours_reused_over_floor{suffix}"] = reused / floor_v
+        table.update(extra)
+    results.update(cpu)
     results.update(screenshot_figures(args.quick))
     print("RESULT " + " ".join(f"{k}={v:.3f}" for k, v in results.items()))
     return 0
