@@ -148,7 +148,7 @@ def template_edit(template_id: int | None = None):  # type: ignore[no-untyped-de
     errors: list[dict[str, str]] = []
     form: dict[str, Any] = {
         "name": row.name if row else "New template",
-        "spec": _pretty(row.spec if row else _starter_spec()),
+        "spec": _pretty(template_store.editable_spec(row.spec) if row else _starter_spec()),
         "allow_fallback": row.allow_fallback if row else True,
     }
     if request.method == "POST":

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from leadreel.errors import PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.models import ImportBatch, Lead, Video
+from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.permissions import can, scope_batches, scope_leads
 from leadreel.services.videos import library, pipeline, template_store
 from leadreel.services.videos.pipeline import Selection
@@ -108,7 +109,9 @@ def show(video_id: int):  # type: ignore[no-untyped-def]
     if lead is None:
         abort(404)
     capture = previous_capture(lead.company.screenshots) if lead.company else None
-    return render_template("videos/show.html", video=video, lead=lead, capture=capture)
+    template = db.session.get(TemplateRow, video.template_id) if video.template_id else None
+    return render_template("videos/show.html", video=video, lead=lead, capture=capture,
+                           template=template)
 
 
 @bp.route("/<int:video_id>/file/<kind>")

@@ -99,7 +99,13 @@ def to_model(row: TemplateRow) -> VideoTemplate:
 
 
 def _store(model: VideoTemplate) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_defaults=False)
+    """Every field, defaults included: the segment ``type`` tags are defaults too."""
+    return model.model_dump(mode="json")
+
+
+def editable_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as the editor shows it: name and version belong to the row, not the JSON."""
+    return {k: v for k, v in spec.items() if k not in ("name", "version")}
 
 
 def list_templates(session: Session) -> list[TemplateRow]:
@@ -133,7 +139,8 @@ def create_template(
     """Validate and add a template; the caller commits."""
     name = _check_name(name)
     model = parse_spec(spec, session=session)
-    row = TemplateRow(name=name, version=1, spec=_store(model.model_copy(update={"version": 1})),
+    spec = _store(model.model_copy(update={"name": name, "version": 1}))
+    row = TemplateRow(name=name, version=1, spec=spec,
                       allow_fallback=allow_fallback, created_by_id=created_by_id,
                       is_default=False)
     session.add(row)
