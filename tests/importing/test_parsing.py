@@ -181,3 +181,10 @@ def test_unclosed_quote_is_a_clear_error(write_file):
     path = write_file('Name,Notes\nAna,"never closed\n' + "x" * 200_000 + "\n")
     with pytest.raises(ImportFileError, match="line 2"):
         list(iter_records(path, sniff(path)))
+
+
+def test_excel_sep_hint_line(write_file):
+    path = write_file("sep=;\nName;Revenue\nAna;1,5\n")
+    fmt = sniff(path)
+    assert (fmt.delimiter, fmt.header_line, fmt.headers) == (";", 2, ("Name", "Revenue"))
+    assert rows(path) == [["Ana", "1,5"]]

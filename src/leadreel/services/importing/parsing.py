@@ -173,8 +173,13 @@ def _looks_western(text: str) -> bool:
 
 
 def detect_delimiter(text: str) -> str:
-    """Pick the delimiter that splits the sample into the most consistent, widest rows."""
+    """Pick the delimiter that splits the sample into the most consistent, widest rows.
+
+    Excel's own hint line (`sep=;`) wins when present.
+    """
     lines = text.splitlines(keepends=True)[:SAMPLE_ROWS]
+    if lines and lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:
+        return lines[0].strip()[4]
     best, best_score = ",", (-1.0, 0)
     for delim in DELIMITERS:
         widths = [len(r) for _, r in _csv_lines(lines, delim) if any(c.strip() for c in r)]
