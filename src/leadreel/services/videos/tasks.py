@@ -203,6 +203,15 @@ def _prune(company_dir: Path, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _prune_previews(root: Path, max_age: float = 86_400) -> None:
+    """Editor previews are throwaway: drop those older than a day."""
+    if root.is_dir():
+        cutoff = time.time() - max_age
+        for old in root.iterdir():
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+
+
 # -- screenshot ----------------------------------------------------------------------------
 
 @task_type(SCREENSHOT, priority=PRIORITY_RENDER, max_attempts=2, timeout=180)
@@ -348,6 +357,8 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         raise PermanentError(
             f"the website of {name} could not be captured ({why}) and the template does not "
             "allow a fallback title card")
+    if video_id is None:
+        _prune_previews(settings.data_dir / "previews")
     out_dir = (settings.data_dir / "previews" / str(ctx.id) if video_id is None
                else settings.data_dir / "videos" / str(lead.id) / str(video_id))
     out = model.output
