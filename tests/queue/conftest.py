@@ -43,7 +43,9 @@ def sqlite_url(tmp_path: Path) -> str:
 def pg_server_url() -> Iterator[str]:
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)"
+        )
     name = f"leadreel_test_queue_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -79,15 +81,39 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    eng = make_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
 def start_worker(url: str, *args: str, log_path: Path | None = None) -> subprocess.Popen[bytes]:
     """A real worker subprocess running the test handlers."""
-    cmd = [sys.executable, "-m", "leadreel.tasks", "worker", "--database-url", url,
-           "--import-module", "tests.queue.handlers", "--heartbeat-interval", "0.5",
-           "--stale-after", "2", "--poll-interval", "0.05", "--log-level", "WARNING", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "leadreel.tasks",
+        "worker",
+        "--database-url",
+        url,
+        "--import-module",
+        "tests.queue.handlers",
+        "--heartbeat-interval",
+        "0.5",
+        "--stale-after",
+        "2",
+        "--poll-interval",
+        "0.05",
+        "--log-level",
+        "WARNING",
+        *args,
+    ]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=out,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        return subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=out, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
     finally:
         if log_path:
             out.close()

@@ -19,7 +19,8 @@ from leadreel.tasks import PermanentError, RetryPolicy, TaskContext, task_type
 
 metadata = MetaData()
 runs = Table(
-    "queue_test_runs", metadata,
+    "queue_test_runs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("task_id", Integer, nullable=False),
     Column("attempt", Integer, nullable=False),
@@ -30,8 +31,9 @@ FAST_RETRY = RetryPolicy(base=0.05, cap=0.2, jitter=0.5)
 
 
 def record(ctx: TaskContext, note: str = "") -> None:
-    ctx.session.execute(insert(runs).values(task_id=ctx.id, attempt=ctx.attempt,
-                                            pid=os.getpid(), note=note))
+    ctx.session.execute(
+        insert(runs).values(task_id=ctx.id, attempt=ctx.attempt, pid=os.getpid(), note=note)
+    )
 
 
 @task_type("test_noop", priority=50)

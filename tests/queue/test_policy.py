@@ -14,7 +14,15 @@ from leadreel.tasks.registry import Registry, TaskType, UnknownTaskType, task_ty
 
 def test_backoff_grows_exponentially_and_is_capped() -> None:
     policy = RetryPolicy(base=2, cap=60, jitter=0)
-    assert [policy.delay(n).total_seconds() for n in (1, 2, 3, 4, 5, 6, 7)] == [2, 4, 8, 16, 32, 60, 60]
+    assert [policy.delay(n).total_seconds() for n in (1, 2, 3, 4, 5, 6, 7)] == [
+        2,
+        4,
+        8,
+        16,
+        32,
+        60,
+        60,
+    ]
     assert policy.delay(500) == timedelta(seconds=60)  # no overflow on absurd attempts
 
 
@@ -46,8 +54,14 @@ def test_policy_rejects_bad_values_by_name(kwargs: dict[str, float], message: st
 def test_registry_declares_types_with_defaults_and_rejects_duplicates() -> None:
     reg = Registry()
 
-    @task_type("render_x", priority=20, max_attempts=2, timeout=5,
-               permanent_errors=(UnicodeDecodeError,), registry=reg)
+    @task_type(
+        "render_x",
+        priority=20,
+        max_attempts=2,
+        timeout=5,
+        permanent_errors=(UnicodeDecodeError,),
+        registry=reg,
+    )
     def render(ctx):  # type: ignore[no-untyped-def]
         return None
 

@@ -53,8 +53,9 @@ def test_claim_takes_due_tasks_by_priority_then_id(engine: Engine) -> None:
 
 def test_finish_only_while_owned_and_creates_the_chained_task(engine: Engine) -> None:
     live_worker(engine, "w1")
-    task_id = add(engine, "test_step", lead_id=None,
-                  next_task=chain(("test_step2", {"name": "render"})))
+    task_id = add(
+        engine, "test_step", lead_id=None, next_task=chain(("test_step2", {"name": "render"}))
+    )
     (lease,) = claim(engine, "w1", ["test_step"], now=T0)
     stolen = q.ClaimedTask(**{**lease.__dict__, "worker_id": "w2"})
     assert not finish(engine, stolen, {"x": 1}, now=T0)
@@ -81,8 +82,14 @@ def test_fail_backs_off_then_fails_with_every_error_kept(engine: Engine) -> None
     for attempt in (1, 2, 3):
         (lease,) = claim(engine, "w1", ["test_flaky"], now=now)
         assert lease.attempt == attempt
-        status = fail(engine, lease, f"ConnectionError: try {attempt}", policy=policy, now=now,
-                      rng=random.Random(1))
+        status = fail(
+            engine,
+            lease,
+            f"ConnectionError: try {attempt}",
+            policy=policy,
+            now=now,
+            rng=random.Random(1),
+        )
         assert status == ("failed" if attempt == 3 else "pending")
         if status == "pending":
             assert claim(engine, "w1", ["test_flaky"], now=now) == []  # backing off
@@ -94,8 +101,9 @@ def test_fail_backs_off_then_fails_with_every_error_kept(engine: Engine) -> None
 
 
 def test_permanent_error_fails_at_once_and_stops_the_chain(engine: Engine) -> None:
-    task_id = add(engine, "test_step", lead_id=None,
-                  next_task=chain(("test_step2", {}), ("test_noop", {})))
+    task_id = add(
+        engine, "test_step", lead_id=None, next_task=chain(("test_step2", {}), ("test_noop", {}))
+    )
     (lease,) = claim(engine, "w1", ["test_step"], now=T0)
     assert fail(engine, lease, "PermanentError: no screenshot", permanent=True, now=T0) == "failed"
     failed = row(engine, task_id)
@@ -196,8 +204,14 @@ def test_batch_and_lead_progress(engine: Engine) -> None:
         session.add_all(leads)
         session.flush()
         for lead in leads:
-            enqueue(session, "test_step", {}, lead_id=lead.id, batch_id=batch.id,
-                    next_task=chain(("test_step2", {})))
+            enqueue(
+                session,
+                "test_step",
+                {},
+                lead_id=lead.id,
+                batch_id=batch.id,
+                next_task=chain(("test_step2", {})),
+            )
         session.commit()
         batch_id, lead_ids = batch.id, [lead.id for lead in leads]
     a, b = claim(engine, "w1", ["test_step"], limit=2)
@@ -214,8 +228,13 @@ def test_batch_and_lead_progress(engine: Engine) -> None:
         by_lead = st.lead_progress(session, lead_ids)
     assert by_lead[a.lead_id]["type"] == "test_step2" and by_lead[a.lead_id]["status"] == "pending"  # type: ignore[index]
     assert by_lead[b.lead_id] == {  # type: ignore[index]
-        "task_id": b.id, "type": "test_step", "status": "failed", "progress": 0.5,
-        "error": "PermanentError: no screenshot", "chain_stopped": ["test_step2"]}
+        "task_id": b.id,
+        "type": "test_step",
+        "status": "failed",
+        "progress": 0.5,
+        "error": "PermanentError: no screenshot",
+        "chain_stopped": ["test_step2"],
+    }
 
 
 def test_claim_uses_the_partial_index(engine: Engine) -> None:

@@ -8,14 +8,39 @@ them. See each module's docstring for the why.
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.queue import ClaimedTask, chain, claim, enqueue, fail, finish, rescue_stale
 from leadreel.tasks.registry import (
-    PRIORITY_EXPORT, PRIORITY_IMPORT, PRIORITY_RENDER, PRIORITY_UPLOAD, REGISTRY, TaskType,
-    UnknownTaskType, get, task_type,
+    PRIORITY_EXPORT,
+    PRIORITY_IMPORT,
+    PRIORITY_RENDER,
+    PRIORITY_UPLOAD,
+    REGISTRY,
+    TaskType,
+    UnknownTaskType,
+    get,
+    task_type,
 )
 from leadreel.tasks.retry import PermanentError, RetryPolicy, TaskError, TaskTimeout
 
 __all__ = [
-    "TaskCancelled", "TaskContext", "ClaimedTask", "chain", "claim", "enqueue", "fail", "finish",
-    "rescue_stale", "PRIORITY_EXPORT", "PRIORITY_IMPORT", "PRIORITY_RENDER", "PRIORITY_UPLOAD",
-    "REGISTRY", "TaskType", "UnknownTaskType", "get", "task_type", "PermanentError",
-    "RetryPolicy", "TaskError", "TaskTimeout",
+    "TaskCancelled",
+    "TaskContext",
+    "ClaimedTask",
+    "chain",
+    "claim",
+    "enqueue",
+    "fail",
+    "finish",
+    "rescue_stale",
+    "PRIORITY_EXPORT",
+    "PRIORITY_IMPORT",
+    "PRIORITY_RENDER",
+    "PRIORITY_UPLOAD",
+    "REGISTRY",
+    "TaskType",
+    "UnknownTaskType",
+    "get",
+    "task_type",
+    "PermanentError",
+    "RetryPolicy",
+    "TaskError",
+    "TaskTimeout",
 ]

@@ -43,6 +43,8 @@ class TaskContext:
     stop_reason: str | None = None
     #: True while the handler runs: only then may the worker raise inside its thread.
     in_handler: bool = False
+    #: True once the handler returned or raised: the outcome is being recorded.
+    finishing: bool = False
     _processes: list[subprocess.Popen[Any]] = field(default_factory=list)
     _session: Session | None = None
     _last_progress: float = 0.0
@@ -75,6 +77,11 @@ class TaskContext:
             self._session = Session(self.engine, expire_on_commit=False)
         return self._session
 
+    @property
+    def used_session(self) -> bool:
+        """Whether the handler opened ``ctx.session`` (its writes then commit with the success)."""
+        return self._session is not None
+
     def set_progress(self, fraction: float, *, force: bool = False) -> None:
         """Report progress in [0, 1] (throttled); raises ``TaskCancelled`` if the lease is gone."""
         self.check()
@@ -94,7 +101,7 @@ class TaskContext:
             raise TaskCancelled(f"task {self.id} stopped: {self.stop_reason}")
 
     def register_process(self, process: subprocess.Popen[Any]) -> subprocess.Popen[Any]:
-        """Have the worker kill ``process`` (and its group, if it leads one) if the task must stop."""
+        """Have the worker kill ``process`` (and its group, if it leads one) if it must stop."""
         with self._lock:
             self._processes.append(process)
         if self.cancelled.is_set():

@@ -45,11 +45,12 @@ def wake_on_commit(session: Session) -> None:
 
 
 class Listener:
-    """``LISTEN leadreel_tasks`` on a dedicated autocommit connection; sets ``wake`` on each NOTIFY."""
+    """``LISTEN leadreel_tasks`` on its own autocommit connection; sets ``wake`` per NOTIFY."""
 
     def __init__(self, engine: Engine, wake: threading.Event, channel: str = "leadreel_tasks"):
         self.conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False)
+            hide_password=False
+        )
         self.wake = wake
         self.channel = channel
 

@@ -48,7 +48,9 @@ class TaskType:
         if not self.name or len(self.name) > 50:
             raise ValueError(f"task type name must be 1-50 characters, got {self.name!r}")
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be >= 1 for {self.name!r}, got {self.max_attempts!r}")
+            raise ValueError(
+                f"max_attempts must be >= 1 for {self.name!r}, got {self.max_attempts!r}"
+            )
         if self.timeout <= 0:
             raise ValueError(f"timeout must be > 0 for {self.name!r}, got {self.timeout!r}")
 
@@ -60,7 +62,11 @@ class Registry:
     types: dict[str, TaskType] = field(default_factory=dict)
 
     def register(self, task: TaskType, *, replace: bool = False) -> TaskType:
-        if task.name in self.types and not replace and self.types[task.name].handler is not task.handler:
+        if (
+            task.name in self.types
+            and not replace
+            and self.types[task.name].handler is not task.handler
+        ):
             raise ValueError(f"task type {task.name!r} is already registered")
         self.types[task.name] = task
         return task
@@ -99,14 +105,23 @@ def task_type(
     policy = retry or DEFAULT_POLICY
     if permanent_errors:
         policy = RetryPolicy(
-            base=policy.base, cap=policy.cap, jitter=policy.jitter, retry_on=policy.retry_on,
+            base=policy.base,
+            cap=policy.cap,
+            jitter=policy.jitter,
+            retry_on=policy.retry_on,
             permanent=tuple({*policy.permanent, *permanent_errors, PermanentError}),
         )
 
     def decorate(handler: Handler) -> Handler:
         (registry or REGISTRY).register(
-            TaskType(name=name, handler=handler, priority=priority, max_attempts=max_attempts,
-                     timeout=timeout, retry=policy)
+            TaskType(
+                name=name,
+                handler=handler,
+                priority=priority,
+                max_attempts=max_attempts,
+                timeout=timeout,
+                retry=policy,
+            )
         )
         return handler
 

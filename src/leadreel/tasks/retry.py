@@ -59,7 +59,7 @@ class RetryPolicy:
         return isinstance(exc, self.permanent) or not isinstance(exc, self.retry_on)
 
     def should_retry(self, exc: BaseException, attempt: int, max_attempts: int) -> bool:
-        """True when the attempt numbered ``attempt`` (1-based) failing with ``exc`` earns another."""
+        """True when attempt number ``attempt`` (1-based), failing with ``exc``, earns another."""
         return attempt < max_attempts and not self.is_permanent(exc)
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> timedelta:

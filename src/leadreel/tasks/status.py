@@ -25,7 +25,8 @@ def cancel(session: Session, task_id: int, *, now: datetime | None = None) -> bo
     """Cancel a pending or running task. A running one is stopped by its worker at its next
     heartbeat or progress report, and its result is discarded. The caller commits."""
     done = session.execute(
-        update(T).where(T.id == task_id, ACTIVE)
+        update(T)
+        .where(T.id == task_id, ACTIVE)
         .values(status="cancelled", finished_at=now or utcnow(), last_error="cancelled by a user")
     ).rowcount
     return bool(done)
@@ -41,9 +42,18 @@ def retry(session: Session, task_id: int, *, now: datetime | None = None) -> boo
     try:
         with session.begin_nested():
             session.execute(
-                update(T).where(T.id == task_id, T.status.in_(("failed", "cancelled")))
-                .values(status="pending", attempts=0, run_after=now, worker_id=None,
-                        started_at=None, finished_at=None, progress=0.0, result={})
+                update(T)
+                .where(T.id == task_id, T.status.in_(("failed", "cancelled")))
+                .values(
+                    status="pending",
+                    attempts=0,
+                    run_after=now,
+                    worker_id=None,
+                    started_at=None,
+                    finished_at=None,
+                    progress=0.0,
+                    result={},
+                )
             )
     except IntegrityError:  # the unique partial index: the same work is already queued
         return False
@@ -73,10 +83,14 @@ def counts_by_type_status(session: Session) -> dict[str, dict[str, int]]:
 
 def recent_failures(session: Session, limit: int = 20) -> list[T]:
     """The latest failed tasks, newest first, with their errors."""
-    return list(session.scalars(
-        select(T).where(T.status == "failed").order_by(T.finished_at.desc(), T.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(T)
+            .where(T.status == "failed")
+            .order_by(T.finished_at.desc(), T.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def batch_progress(session: Session, batch_id: int) -> dict[str, Any]:
@@ -85,7 +99,8 @@ def batch_progress(session: Session, batch_id: int) -> dict[str, Any]:
     running_progress = 0.0
     for status, n, progress in session.execute(
         select(T.status, func.count(), func.coalesce(func.sum(T.progress), 0.0))
-        .where(T.batch_id == batch_id).group_by(T.status)
+        .where(T.batch_id == batch_id)
+        .group_by(T.status)
     ):
         by_status[status] = n
         if status == "running":
@@ -112,12 +127,16 @@ def lead_progress(session: Session, lead_ids: Iterable[int]) -> dict[int, dict[s
         return {}
     latest = select(func.max(T.id)).where(T.lead_id.in_(ids)).group_by(T.lead_id)
     rows = session.execute(
-        select(T.id, T.lead_id, T.type, T.status, T.progress, T.last_error, T.result)
-        .where(T.id.in_(latest))
+        select(T.id, T.lead_id, T.type, T.status, T.progress, T.last_error, T.result).where(
+            T.id.in_(latest)
+        )
     )
     return {
         r.lead_id: {
-            "task_id": r.id, "type": r.type, "status": r.status, "progress": r.progress,
+            "task_id": r.id,
+            "type": r.type,
+            "status": r.status,
+            "progress": r.progress,
             "error": (r.last_error or "").split("\n", 1)[0] if r.status == "failed" else None,
             "chain_stopped": (r.result or {}).get("chain_stopped", []),
         }

@@ -45,6 +45,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from leadreel.tasks import queue
+from leadreel.tasks.completer import Completer
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.listen import Listener, add_local_wakeup, remove_local_wakeup
 from leadreel.tasks.registry import REGISTRY, Registry, TaskType
@@ -52,6 +53,7 @@ from leadreel.tasks.retry import TaskTimeout
 
 log = logging.getLogger("leadreel.tasks.worker")
 TRACEBACK_CHARS = 3000
+BUSY_BATCH_WAIT = 0.005  # seconds a busy dispatcher waits to claim for several slots at once
 
 
 def new_worker_id() -> str:
@@ -66,8 +68,9 @@ def describe_error(exc: BaseException) -> str:
 
 def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
     if thread.ident is not None and thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
-                                                   ctypes.py_object(exc_type))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type)
+        )
 
 
 class Worker:
@@ -95,13 +98,17 @@ class Worker:
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0, got {poll_interval!r}")
         if stale_after <= heartbeat_interval:
-            raise ValueError(f"stale_after ({stale_after!r}) must exceed heartbeat_interval "
-                             f"({heartbeat_interval!r})")
+            raise ValueError(
+                f"stale_after ({stale_after!r}) must exceed heartbeat_interval "
+                f"({heartbeat_interval!r})"
+            )
         names = list(types) if types else self.registry.names()
         unknown = [name for name in names if name not in self.registry.types]
         if unknown:
-            raise ValueError(f"unknown task types: {', '.join(unknown)} "
-                             f"(registered: {', '.join(self.registry.names()) or 'none'})")
+            raise ValueError(
+                f"unknown task types: {', '.join(unknown)} "
+                f"(registered: {', '.join(self.registry.names()) or 'none'})"
+            )
         if not names:
             raise ValueError("no task types are registered; import the modules that declare them")
         self.engine = engine
@@ -121,6 +128,7 @@ class Worker:
         self.running: dict[int, tuple[TaskContext, threading.Thread]] = {}
         self._lock = threading.Lock()
         self.executed = 0
+        self.completer = Completer(engine, self.registry)
 
     # -- lifecycle -------------------------------------------------------------------
     def request_stop(self, *, hurry: bool = False) -> None:
@@ -132,16 +140,27 @@ class Worker:
 
     def run(self, stop_event: threading.Event | None = None) -> None:
         """Work until ``stop_event`` is set or ``request_stop`` is called; then shut down."""
-        queue.register_worker(self.engine, self.id, hostname=socket.gethostname(),
-                              pid=os.getpid(), types=self.types, concurrency=self.concurrency)
-        log.info("worker %s started: types=%s concurrency=%d", self.id, self.types,
-                 self.concurrency)
+        queue.register_worker(
+            self.engine,
+            self.id,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            types=self.types,
+            concurrency=self.concurrency,
+        )
+        log.info(
+            "worker %s started: types=%s concurrency=%d", self.id, self.types, self.concurrency
+        )
         threads = [threading.Thread(target=self._supervise, name="task-supervisor", daemon=True)]
         listener = Listener(self.engine, self.wake) if self.listen else None
         if listener:
-            threads.append(threading.Thread(target=listener.run, args=(self.stopping,),
-                                            name="task-listener", daemon=True))
+            threads.append(
+                threading.Thread(
+                    target=listener.run, args=(self.stopping,), name="task-listener", daemon=True
+                )
+            )
         add_local_wakeup(self.wake)
+        self.completer.start()
         for thread in threads:
             thread.start()
         try:
@@ -149,6 +168,7 @@ class Worker:
         finally:
             self.request_stop()
             self._drain()
+            self.completer.close()
             remove_local_wakeup(self.wake)
             for thread in threads:
                 thread.join(timeout=5)
@@ -171,9 +191,21 @@ class Worker:
                 for task in claimed:
                     self._start(task)
             if free > 0 and len(claimed) == free:
-                continue  # slots were filled: more may be waiting, come back when one frees
+                # Busy: the queue likely has more. Claim again once half the slots are free
+                # (or soon), so one statement serves several tasks.
+                self._wait_for_slots(max(1, self.concurrency // 2), BUSY_BATCH_WAIT)
+                continue
             if self.wake.wait(self.poll_interval):
                 self.wake.clear()
+
+    def _wait_for_slots(self, wanted: int, max_wait: float) -> None:
+        end = time.monotonic() + max_wait
+        while self.concurrency - len(self.running) < wanted and not self.stopping.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self.wake.wait(left)
+            self.wake.clear()
 
     def _drain(self) -> None:
         """Let running tasks finish within the grace period, then release the rest."""
@@ -193,10 +225,15 @@ class Worker:
     # -- one task --------------------------------------------------------------------
     def _start(self, task: queue.ClaimedTask) -> None:
         task_type = self.registry.get(task.type)
-        ctx = TaskContext(task=task, engine=self.engine, settings=self.settings,
-                          deadline=time.monotonic() + task_type.timeout)
-        thread = threading.Thread(target=self._execute, args=(ctx, task_type),
-                                  name=f"task-{task.id}", daemon=True)
+        ctx = TaskContext(
+            task=task,
+            engine=self.engine,
+            settings=self.settings,
+            deadline=time.monotonic() + task_type.timeout,
+        )
+        thread = threading.Thread(
+            target=self._execute, args=(ctx, task_type), name=f"task-{task.id}", daemon=True
+        )
         with self._lock:
             self.running[task.id] = (ctx, thread)
         thread.start()
@@ -205,17 +242,32 @@ class Worker:
         try:
             with self._guard(ctx):
                 result = task_type.handler(ctx)
-            if not ctx.cancelled.is_set():
-                if not queue.finish(ctx.session, ctx.task, result or {}, registry=self.registry):
-                    log.warning("task %d finished but its lease was lost; result dropped", ctx.id)
+            ctx.finishing = True
+            if ctx.cancelled.is_set():
+                pass
+            elif not ctx.used_session:
+                self.completer.submit(ctx.task, result or {})
+            elif not queue.finish(ctx.session, ctx.task, result or {}, registry=self.registry):
+                log.warning("task %d finished but its lease was lost; result dropped", ctx.id)
         except BaseException as exc:  # noqa: BLE001 - every failure is recorded on the task
+            ctx.finishing = True
             if not ctx.cancelled.is_set():
                 try:
-                    status = queue.fail(self.engine, ctx.task, describe_error(exc),
-                                        permanent=task_type.retry.is_permanent(exc),
-                                        policy=task_type.retry)
-                    log.info("task %d (%s) attempt %d failed -> %s: %s", ctx.id, ctx.task.type,
-                             ctx.attempt, status, exc)
+                    status = queue.fail(
+                        self.engine,
+                        ctx.task,
+                        describe_error(exc),
+                        permanent=task_type.retry.is_permanent(exc),
+                        policy=task_type.retry,
+                    )
+                    log.info(
+                        "task %d (%s) attempt %d failed -> %s: %s",
+                        ctx.id,
+                        ctx.task.type,
+                        ctx.attempt,
+                        status,
+                        exc,
+                    )
                 except Exception:
                     log.exception("could not record the failure of task %d", ctx.id)
         finally:
@@ -258,32 +310,57 @@ class Worker:
             time.sleep(0.1)
 
     def _beat(self) -> None:
+        with self._lock:  # only tasks claimed before the heartbeat's query can be judged by it
+            before = dict(self.running)
         owned = queue.heartbeat(self.engine, self.id)
-        with self._lock:
-            lost = [(c, t) for tid, (c, t) in self.running.items()
-                    if tid not in owned and not c.cancelled.is_set()]
+        lost = [
+            (c, t)
+            for tid, (c, t) in before.items()
+            if tid not in owned and not c.cancelled.is_set() and not c.finishing
+        ]
         for ctx, thread in lost:
             log.warning("task %d was cancelled or rescued elsewhere; stopping it", ctx.id)
             self._interrupt(ctx, thread, "lost", TaskCancelled)
 
     def _enforce_deadlines(self, now: float) -> None:
         with self._lock:
-            late = [(c, t) for c, t in self.running.values()
-                    if now >= c.deadline and not c.cancelled.is_set()]
+            late = [
+                (c, t)
+                for c, t in self.running.values()
+                if now >= c.deadline and not c.cancelled.is_set()
+            ]
         for ctx, thread in late:
             timeout = self.registry.get(ctx.task.type).timeout
-            status = queue.fail(self.engine, ctx.task,
-                                f"TaskTimeout: killed after the hard timeout of {timeout:g}s",
-                                policy=self.registry.get(ctx.task.type).retry)
+            status = queue.fail(
+                self.engine,
+                ctx.task,
+                f"TaskTimeout: killed after the hard timeout of {timeout:g}s",
+                policy=self.registry.get(ctx.task.type).retry,
+            )
             log.warning("task %d timed out after %gs -> %s", ctx.id, timeout, status)
             self._interrupt(ctx, thread, "timeout", TaskTimeout)
             self.wake.set()
 
-    def _interrupt(self, ctx: TaskContext, thread: threading.Thread,
-                   reason: str, exc_type: type[BaseException]) -> None:
+    def _interrupt(
+        self, ctx: TaskContext, thread: threading.Thread, reason: str, exc_type: type[BaseException]
+    ) -> None:
         ctx.stop(reason)
         if ctx.in_handler:
             _raise_in_thread(thread, exc_type)
+
+
+def worker_engine(url: str, concurrency: int) -> Engine:
+    """The worker's engine: one pooled connection per slot plus the supervisor's and the
+    dispatcher's; on PostgreSQL without ``pool_pre_ping`` (a round trip per checkout that a
+    busy worker pays twice per task; a dead connection surfaces as a DBAPIError the loops
+    already retry)."""
+    from sqlalchemy import create_engine
+
+    from leadreel.db import make_engine
+
+    if url.startswith("sqlite"):
+        return make_engine(url)
+    return create_engine(url, pool_size=concurrency + 3, max_overflow=concurrency)
 
 
 def run_worker(
@@ -302,17 +379,17 @@ def run_worker(
     sets ``stop_event``. Otherwise SIGTERM/SIGINT stop it gracefully (twice: at once).
     ``options`` go to :class:`Worker` (heartbeat_interval, stale_after, grace_period, ...).
     """
-    from leadreel.db import make_engine
     from leadreel.tasks.registry import load_task_modules
 
     load_task_modules()
     own_engine = engine is None
-    engine = engine or make_engine(settings.resolved_database_url())
+    concurrency = concurrency or getattr(settings, "worker_concurrency", 1)
+    engine = engine or worker_engine(settings.resolved_database_url(), concurrency)
     options.setdefault("poll_interval", getattr(settings, "worker_poll_interval", 0.25))
-    worker = Worker(engine, concurrency=concurrency or getattr(settings, "worker_concurrency", 1),
-                    types=types, settings=settings, **options)
+    worker = Worker(engine, concurrency=concurrency, types=types, settings=settings, **options)
     previous: dict[int, Any] = {}
     if not in_process and threading.current_thread() is threading.main_thread():
+
         def on_signal(signum: int, _frame: Any) -> None:
             log.info("signal %d: stopping (again to skip the grace period)", signum)
             worker.request_stop(hurry=worker.stopping.is_set())
