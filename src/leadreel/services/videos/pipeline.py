@@ -33,7 +33,8 @@ from leadreel.services.permissions import can, require, scope_leads
 from leadreel.services.videos import tasks as video_tasks  # registers the task types
 from leadreel.services.videos import template_store
 from leadreel.services.videos.templates import VideoTemplate
-from leadreel.tasks.queue import chain, enqueue
+from leadreel.tasks.listen import wake_on_commit
+from leadreel.tasks.queue import chain, enqueue, notify
 from leadreel.tasks.registry import PRIORITY_RENDER
 from leadreel.tasks.status import cancel
 
@@ -255,9 +256,8 @@ def approve_samples(session: Session, user: User, run_id: str) -> int:
         task.payload = {k: v for k, v in task.payload.items() if k not in ("held", "samples")}
         task.run_after = now
     session.flush()
-    from leadreel.tasks.queue import notify
-
-    notify(session, video_tasks.SCREENSHOT)
+    notify(session, video_tasks.SCREENSHOT)  # wake listening workers at commit
+    wake_on_commit(session)  # and an in-process one
     return len(tasks)
 
 
