@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from leadreel.extensions import db
-from leadreel.models import Company, ProcessingTask, User, Video
+from leadreel.models import Company, Lead, ProcessingTask, User, Video
 from leadreel.services.videos import pipeline, tasks
 from leadreel.services.videos.pipeline import Selection
 from leadreel.services.videos.screenshots import CaptureResult
@@ -154,3 +154,32 @@ def test_progress_goes_to_task_and_video(app, make_user, make_lead, tiny_templat
     with app.app_context():
         assert db.session.get(Video, video_id).progress == 0.1  # throttled: first write only
 
+
+
+def test_no_browser_falls_back_to_a_title_card(make_app, site, down_port, demo_files):
+    """Without Chromium the capture degrades to cards and the video still renders."""
+    from .conftest import build_app, tiny_spec
+
+    app = build_app(make_app, site, down_port, demo_files, chromium_path="/nonexistent/chromium")
+    with app.app_context():
+        from leadreel.services.setup import create_user
+        from leadreel.services.videos import template_store
+
+        user = create_user(db.session, "nobrowser@example.com", "long enough pw", "manager")
+        template_store.create_template(db.session, "T", tiny_spec(db.session), is_default=True)
+        company = Company(name="Cardco", name_key="cardco", website=site.url("/"))
+        db.session.add(company)
+        db.session.flush()
+        lead = Lead(first_name="Cy", company_id=company.id, owner_id=user.id)
+        db.session.add(lead)
+        db.session.commit()
+        result = pipeline.start_renders(db.session, user, Selection(lead_ids=[lead.id]))
+        video_id = result.started[0]
+        db.session.commit()
+    drain(app)
+    with app.app_context():
+        video = db.session.get(Video, video_id)
+        assert video.status == "rendered", video.error
+        assert video.screenshot_source == "card"
+        capture = CaptureResult.from_json(db.session.get(Company, company.id).screenshots)
+        assert capture.website.source == "card" and "browser unavailable" in capture.website.error
