@@ -197,3 +197,20 @@ def test_live_preview_data_and_real_preview(app, client, make_user, login, make_
     video.close()
     with app.app_context():
         assert db.session.scalars(select(Video)).all() == []  # previews are not lead videos
+
+
+def test_lead_page_partial_shows_status_and_source(app, make_user, make_lead, tiny_template,
+                                                   shots_dir):
+    from flask import render_template_string
+
+    from leadreel.models import Lead
+
+    rep = make_user("rep")
+    video_id = _rendered_video(app, rep, make_lead, tiny_template, shots_dir)
+    with app.test_request_context():
+        lead = db.session.get(Lead, db.session.get(Video, video_id).lead_id)
+        html = render_template_string('{% include "videos/_lead_video.html" %}', lead=lead)
+        assert "rendered" in html and "live capture" in html and f"/videos/{video_id}" in html
+        other = db.session.get(Lead, make_lead(rep, first="New", company="Newco"))
+        html = render_template_string('{% include "videos/_lead_video.html" %}', lead=other)
+        assert "No video yet" in html and f"ids={other.id}" in html

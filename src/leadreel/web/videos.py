@@ -218,3 +218,9 @@ def screenshot(lead_id: int, key: str):  # type: ignore[no-untyped-def]
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/png", conditional=True)
+
+
+@bp.app_template_global("lead_video")
+def lead_video(lead_id: int) -> Video | None:
+    """For ``videos/_lead_video.html``, included by the lead's page (which checked access)."""
+    return pipeline.latest_video(db.session, lead_id)
