@@ -32,7 +32,6 @@ from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.permissions import can, require, scope_leads
 from leadreel.services.videos import tasks as video_tasks  # registers the task types
 from leadreel.services.videos import template_store
-from leadreel.services.videos.templates import VideoTemplate
 from leadreel.tasks.listen import wake_on_commit
 from leadreel.tasks.queue import chain, enqueue, notify
 from leadreel.tasks.registry import PRIORITY_RENDER
@@ -123,21 +122,24 @@ def start_renders(
     todo = [lead for lead in leads if lead.id not in busy]
     result.skipped = [lead.id for lead in leads if lead.id in busy]
     hold = 0 < samples < len(todo)
-    sample_ids: list[int] = []
-    for index, lead in enumerate(todo):
-        is_sample = hold and index < samples
-        held = hold and not is_sample
-        video = _queue_one(session, user, lead, row, model, run_id=result.run_id,
-                           is_sample=is_sample, held=held, sample_ids=sample_ids,
-                           refresh=refresh_screenshots)
-        if video is None:
+    # All Video rows in one flush (one multi-row INSERT), then one chain per lead.
+    videos = [Video(lead_id=lead.id, template_id=row.id, template_version=row.version,
+                    status="queued", progress=0.0, is_sample=hold and i < samples)
+              for i, lead in enumerate(todo)]
+    session.add_all(videos)
+    session.flush()
+    render_spec = model.model_dump(mode="json")
+    sample_ids = [v.id for v in videos if v.is_sample]
+    for lead, video in zip(todo, videos, strict=True):
+        held = hold and not video.is_sample
+        if not _enqueue_chain(session, user, lead, video, render_spec, row.allow_fallback,
+                              run_id=result.run_id, held=held, sample_ids=sample_ids,
+                              refresh=refresh_screenshots):
             result.skipped.append(lead.id)
         elif held:
             result.held.append(video.id)
         else:
             result.started.append(video.id)
-            if is_sample:
-                sample_ids.append(video.id)
     return result
 
 
@@ -168,34 +170,31 @@ def _leads_with_active_video(session: Session, lead_ids: Sequence[int]) -> set[i
     return busy
 
 
-def _queue_one(session: Session, user: User, lead: Lead, row: TemplateRow,
-               model: VideoTemplate, *, run_id: str, is_sample: bool, held: bool,
-               sample_ids: list[int], refresh: bool) -> Video | None:
-    video = Video(lead_id=lead.id, template_id=row.id, template_version=row.version,
-                  status="queued", progress=0.0, is_sample=is_sample)
-    session.add(video)
-    session.flush()
-    render_payload = {"video_id": video.id, "lead_id": lead.id,
-                      "spec": model.model_dump(mode="json"),
-                      "allow_fallback": row.allow_fallback}
+def _enqueue_chain(session: Session, user: User, lead: Lead, video: Video,
+                   spec: dict[str, Any], allow_fallback: bool, *, run_id: str, held: bool,
+                   sample_ids: list[int], refresh: bool) -> bool:
+    """Enqueue screenshot -> render_video for one lead; False (and the Video dropped) when a
+    concurrent request queued this lead first."""
+    render_payload = {"video_id": video.id, "lead_id": lead.id, "spec": spec,
+                      "allow_fallback": allow_fallback}
     payload: dict[str, Any] = {"video_id": video.id, "lead_id": lead.id,
                                "company_id": lead.company_id, "run": run_id,
                                "refresh": refresh}
     if held:
-        payload |= {"held": True, "samples": list(sample_ids)}
+        payload |= {"held": True, "samples": sample_ids}
     task = enqueue(
         session, video_tasks.SCREENSHOT, payload, dedupe_key=f"lead:{lead.id}",
-        priority=SAMPLE_PRIORITY if is_sample else None,
+        priority=SAMPLE_PRIORITY if video.is_sample else None,
         run_after=HOLD_UNTIL if held else None, lead_id=lead.id,
         company_id=lead.company_id, batch_id=lead.batch_id, created_by_id=user.id,
         next_task=chain({"type": video_tasks.RENDER, "payload": render_payload,
                          "dedupe_key": f"lead:{lead.id}"}),
     )
     if task is None or (task.payload or {}).get("video_id") != video.id:
-        session.delete(video)  # a concurrent request queued this lead first
+        session.delete(video)
         session.flush()
-        return None
-    return video
+        return False
+    return True
 
 
 @dataclass
