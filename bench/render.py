@@ -1,7 +1,7 @@
 """Render benchmark: our ffmpeg renderer vs MoviePy 2 vs the encoder floor, same run.
 
     .venv/bin/python bench/render.py            # 20 s 720p30 video, best of 2 runs
-    .venv/bin/python bench/render.py --quick    # 6 s video, 1 run, ends within a minute
+    .venv/bin/python bench/render.py --quick    # 4 s video, 1 run, ends within a minute
 
 The template is the product's typical one: fullscreen intro, picture-in-picture over a
 1280x3000 website screenshot scrolling top to bottom, audio over the ads image, with
@@ -164,20 +164,21 @@ def screenshot_figures(quick: bool) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="6 s video, one run each")
+    parser.add_argument("--quick", action="store_true", help="4 s video, one run each")
     parser.add_argument("--repeat", type=int, default=None, help="runs per comparator")
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--no-moviepy", action="store_true")
     args = parser.parse_args(argv)
-    seconds = (1.5, 3.0, 1.5) if args.quick else (5.0, 10.0, 5.0)
+    seconds = (1.0, 2.0, 1.0) if args.quick else (5.0, 10.0, 5.0)
+    fade = 0.3 if args.quick else 0.5
     repeat = args.repeat or (1 if args.quick else 2)
     total = sum(seconds)
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="leadreel-bench-"))
     try:
         fx = make_fixtures(work, seconds)
-        template = bench_template(seconds, fade=0.5)
+        template = bench_template(seconds, fade=fade)
         settings = EncodeSettings(preset=args.preset, threads=args.threads)
         assets = {k: fx[k] for k in ("intro", "walkthrough", "outro")}
 
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 ads_png=fx["ads"],
                 out=out,
                 seconds=seconds,
-                fade=0.5,
+                fade=fade,
                 preset=args.preset,
                 threads=args.threads,
             )
