@@ -183,3 +183,28 @@ def test_no_browser_falls_back_to_a_title_card(make_app, site, down_port, demo_f
         assert video.screenshot_source == "card"
         capture = CaptureResult.from_json(db.session.get(Company, company.id).screenshots)
         assert capture.website.source == "card" and "browser unavailable" in capture.website.error
+
+
+def test_held_renders_wait_for_approval(app, make_user, make_lead, tiny_template, shots_dir):
+    """A real worker renders the samples only; the rest run after approval."""
+    manager = make_user("manager")
+    ids = [make_lead(manager, first=f"P{i}", company=f"C{i}",
+                     screenshots=fake_capture(shots_dir / str(i))) for i in range(3)]
+    template_id = tiny_template()
+    with app.app_context():
+        user = db.session.get(User, manager.id)
+        result = pipeline.start_renders(db.session, user, Selection(lead_ids=ids), template_id,
+                                        samples=1)
+        db.session.commit()
+    drain(app)
+    with app.app_context():
+        statuses = {v.id: v.status for v in db.session.scalars(select(Video))}
+        assert statuses[result.started[0]] == "rendered"
+        assert {statuses[i] for i in result.held} == {"queued"}
+        [run] = pipeline.held_runs(db.session, db.session.get(User, manager.id))
+        assert run.samples_done
+        pipeline.approve_samples(db.session, db.session.get(User, manager.id), result.run_id)
+        db.session.commit()
+    drain(app)
+    with app.app_context():
+        assert {v.status for v in db.session.scalars(select(Video))} == {"rendered"}
