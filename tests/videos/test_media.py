@@ -133,3 +133,33 @@ def test_find_ffmpeg_prefers_configured_path(tmp_path: Path) -> None:
     assert Path(find_ffmpeg()).is_file()
     with pytest.raises(FFmpegNotFound):
         find_ffmpeg(tmp_path / "no-ffmpeg-here")
+
+
+def test_a_raising_progress_callback_cancels_the_render(tmp_path: Path) -> None:
+    """Workers cancel a job by raising from on_progress: ffmpeg must not keep running."""
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(fraction: float) -> None:
+        raise Cancelled
+
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        run_ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=s=640x360:r=30:d=600",
+                "-c:v",
+                "libx264",
+                "-f",
+                "null",
+                "-",
+            ],
+            timeout=60,
+            on_progress=cancel,
+            total_seconds=600,
+        )
+    assert time.monotonic() - started < 10
