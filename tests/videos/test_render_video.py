@@ -166,10 +166,17 @@ def test_xfade_out_of_the_intro_disables_caching_and_shortens_the_video(
     assert count_frames(result.video) == round(3.5 * FPS)
 
 
-def test_progress_reaches_one(render: Render, site_png: Path, ads_png: Path) -> None:
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_progress_reaches_one(
+    render: Render, site_png: Path, ads_png: Path, use_cache: bool
+) -> None:
     seen: list[float] = []
     render(
-        make_template(THREE_SEGMENTS), website_full=site_png, ads=ads_png, on_progress=seen.append
+        make_template(THREE_SEGMENTS),
+        website_full=site_png,
+        ads=ads_png,
+        on_progress=seen.append,
+        use_cache=use_cache,
     )
     assert seen and seen[-1] == pytest.approx(1.0)
     assert all(0.0 <= f <= 1.0 for f in seen)

@@ -139,7 +139,7 @@ def render_video(
     fresh = [p.cache_key is None or not cached_path(cache_dir, p).is_file() for p in parts]
     single = len(parts) == 1 and parts[0].cache_key is None
     weights = [s for s, todo in zip(seconds, fresh, strict=True) if todo]
-    weights += [0.0 if single else 0.05 * sum(seconds), 0.05 * sum(seconds)]
+    weights += ([] if single else [0.05 * sum(seconds)]) + [0.05 * sum(seconds)]  # join, stills
     progress = _Progress(on_progress, weights)
 
     def encode(part: Part, text_dir: Path, target: Path, output_args: list[str]) -> int:
