@@ -45,11 +45,11 @@ def app_settings() -> Any:
     return current_app.config["SETTINGS"]
 
 
-def call_service(call: Callable[[], Any], *, fail_to: str | None = None) -> Any:
+def call_service(call: Callable[[], Any], *, soft: bool = False) -> Any:
     """Run a service call and commit; turn its errors into a flash (or 403/404).
 
-    With ``fail_to`` a ValidationError returns None (the view re-renders its form);
-    without, it propagates.
+    With ``soft`` a ValidationError returns None after flashing its message (the view
+    re-renders its form); without, it propagates.
     """
     try:
         result = call()
@@ -61,7 +61,7 @@ def call_service(call: Callable[[], Any], *, fail_to: str | None = None) -> Any:
     except ValidationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        if fail_to is None:
+        if not soft:
             raise
         return None
 
@@ -94,7 +94,7 @@ def media():  # type: ignore[no-untyped-def]
                     name=request.form.get("name", "").strip() or None,
                     uploaded_by_id=current_user.id,
                 ),
-                fail_to="media",
+                soft=True,
             )
             if asset is not None:
                 flash(f"{asset.name} added.", "success")
@@ -107,8 +107,10 @@ def media():  # type: ignore[no-untyped-def]
 @require("media.manage")
 def media_delete(asset_id: int):  # type: ignore[no-untyped-def]
     """Delete a media file unless a template uses it."""
-    call_service(lambda: library.delete_media(db.session, app_settings(), asset_id),
-                 fail_to="media")
+    done = call_service(lambda: library.delete_media(db.session, app_settings(), asset_id)
+                        or True, soft=True)
+    if done:
+        flash("Media deleted.", "success")
     return redirect(url_for(".media"))
 
 

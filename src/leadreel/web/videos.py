@@ -136,7 +136,7 @@ def file(video_id: int, kind: str):  # type: ignore[no-untyped-def]
 @require("renders.start")
 def rerender(video_id: int):  # type: ignore[no-untyped-def]
     """Render a lead's video again (fresh screenshots, current template version)."""
-    result = call_service(lambda: pipeline.rerender(db.session, user(), video_id), fail_to="index")
+    result = call_service(lambda: pipeline.rerender(db.session, user(), video_id), soft=True)
     if result is not None:
         flash("Queued again." if result.started else "This lead is already rendering.", "info")
     return redirect(url_for(".index"))
@@ -167,7 +167,7 @@ def render():  # type: ignore[no-untyped-def]
             lambda: pipeline.start_renders(
                 db.session, user(), selection, template_id, samples=samples
             ),
-            fail_to="render",
+            soft=True,
         )
         if result is not None:
             parts = [f"{len(result.started)} render(s) queued"]
