@@ -232,14 +232,15 @@ def latency(url: str, engine: Engine, workers: int, samples: int, log: Path) -> 
         for _ in range(samples):
             with Session(engine) as session:
                 task = enqueue(session, "bench_noop", {})
+                session.flush()
+                committed = utc()  # just before COMMIT: the latency includes the commit itself
                 session.commit()
-                committed = utc()
                 task_id = task.id  # type: ignore[union-attr]
             while True:
                 with engine.connect() as conn:
                     started = conn.scalar(select(T.started_at).where(T.id == task_id))
                 if started is not None:
-                    picks.append(max(0.0, seconds(committed, started)) * 1000)
+                    picks.append(seconds(committed, started) * 1000)
                     break
                 time.sleep(0.002)
             time.sleep(0.03)
@@ -362,15 +363,15 @@ def main() -> None:
         "n": 2000 if q else 20000,
         "concurrency": 4,
         "lat_workers": 4,
-        "samples": 40 if q else 300,
-        "naive_n": 500 if q else 3000,
+        "samples": 15 if q else 300,
+        "naive_n": 150 if q else 3000,
     }
     lite_sizes = {
         "n": 600 if q else 5000,
         "concurrency": 4,
         "lat_workers": 2,
-        "samples": 30 if q else 200,
-        "naive_n": 300 if q else 2000,
+        "samples": 15 if q else 200,
+        "naive_n": 100 if q else 2000,
     }
     log = Path(tempfile.gettempdir()) / f"leadreel_bench_tasks_{os.getpid()}.log"
     print(f"machine: {os.cpu_count()} CPUs; worker log: {log}", flush=True)

@@ -156,8 +156,9 @@ def test_a_locked_task_is_skipped_not_waited_for(pg_engine: Engine) -> None:
         plan = " ".join(
             conn.execute(
                 text(
-                    "EXPLAIN SELECT id FROM processing_tasks WHERE status = 'pending' AND run_after <= now() "
-                    "AND type IN ('test_noop') ORDER BY priority, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                    "EXPLAIN SELECT id FROM processing_tasks WHERE status = 'pending' "
+                    "AND run_after <= now() AND type IN ('test_noop') "
+                    "ORDER BY priority, id LIMIT 1 FOR UPDATE SKIP LOCKED"
                 )
             ).scalars()
         )

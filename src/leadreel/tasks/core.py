@@ -52,8 +52,14 @@ class ClaimedTask:
 
 
 def owned(lease: ClaimedTask) -> Any:
+    """The lease condition. ``status`` is bound, not literal, on purpose: the planner must
+    look the row up by primary key, not through the partial ``ix_tasks_worker`` (whose
+    dead entries a busy worker would scan on every finish)."""
     return and_(
-        T.id == lease.id, RUNNING, T.worker_id == lease.worker_id, T.attempts == lease.attempt
+        T.id == lease.id,
+        T.status == "running",
+        T.worker_id == lease.worker_id,
+        T.attempts == lease.attempt,
     )
 
 

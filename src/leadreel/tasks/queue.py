@@ -207,7 +207,11 @@ def claim(
         if dialect == "postgresql":
             # Losing a claim in a server crash only returns the task to pending (the run's
             # finish then fails its lease check): claims need no fsync of their own.
-            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            # A generic plan (psycopg prepares repeated statements) cannot see LIMIT's value
+            # and joins the CTE back with a sequential scan: plan each claim for its values.
+            conn.exec_driver_sql(
+                "SET LOCAL synchronous_commit = off; SET LOCAL plan_cache_mode = force_custom_plan"
+            )
         if dialect not in _CLAIM:
             _CLAIM[dialect] = _claim_statement(dialect)
         rows = conn.execute(_CLAIM[dialect], params).all()
@@ -255,7 +259,7 @@ _FINISH = (
     update(T)
     .where(
         T.id == bindparam("b_id", type_=Integer),
-        RUNNING,
+        T.status == "running",  # bound: see core.owned
         T.worker_id == bindparam("b_worker_id", type_=String),
         T.attempts == bindparam("b_attempt", type_=Integer),
     )

@@ -134,7 +134,11 @@ def get(name: str) -> TaskType:
 
 
 #: Modules that declare the product's task types; imported by ``run_worker``.
-PRODUCT_TASK_MODULES = ("leadreel.tasks.handlers",)
+PRODUCT_TASK_MODULES = (
+    "leadreel.services.importing.tasks",
+    "leadreel.services.videos.tasks",
+    "leadreel.tasks.handlers",
+)
 
 
 def load_task_modules(extra: tuple[str, ...] | list[str] = ()) -> None:
