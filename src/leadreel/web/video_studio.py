@@ -107,9 +107,11 @@ def media():  # type: ignore[no-untyped-def]
 @require("media.manage")
 def media_delete(asset_id: int):  # type: ignore[no-untyped-def]
     """Delete a media file unless a template uses it."""
-    done = call_service(lambda: library.delete_media(db.session, app_settings(), asset_id)
-                        or True, soft=True)
-    if done:
+    def delete() -> bool:
+        library.delete_media(db.session, app_settings(), asset_id)
+        return True
+
+    if call_service(delete, soft=True):
         flash("Media deleted.", "success")
     return redirect(url_for(".media"))
 
