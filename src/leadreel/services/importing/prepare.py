@@ -52,7 +52,8 @@ class PreparedRow:
     @property
     def is_business_only(self) -> bool:
         """A directory/maps row: a business with no person name."""
-        return not any(self.lead.get(k) for k in _NAME_FIELDS)
+        fields = self.lead or self.lead_values
+        return not any(fields.get(k) for k in _NAME_FIELDS)
 
 
 def canonical_linkedin(url: str | None) -> str | None:
@@ -91,6 +92,7 @@ class RowPreparer:
         row.company_keys = company_keys(company) if company else {"domain": None, "name": None}
         row.lead_values = storable_lead_fields(lead)
         row.company_values = company_values(company) if company else {}
+        row.lead, row.company = {}, {}  # the values above say it all; less to pickle
         row.email_key = lead_email_key(lead.get("email"))
         row.linkedin_key = li_key
         return row

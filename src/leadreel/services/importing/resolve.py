@@ -185,7 +185,7 @@ def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> Non
 def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict[str, Any]:
     values = dict(r.lead_values)
     values["company_id"] = company_id
-    values["person_key"] = w.storable(lead_person_key(r.lead, company_id), "leads", "person_key")
+    values["person_key"] = w.storable(lead_person_key(values, company_id), "leads", "person_key")
     return values
 
 

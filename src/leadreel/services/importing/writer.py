@@ -95,8 +95,9 @@ def fetch_companies(conn: Connection, domains: set[str], names: set[str]) -> lis
     """Existing companies with one of these domains or normalised names, by id."""
     found: dict[int, dict[str, Any]] = {}
     for column, values in ((COMPANIES.c.domain, domains), (COMPANIES.c.name_key, names)):
+        query = select(*_COMPANY_READ).where(column.in_(bindparam("keys", expanding=True)))
         for part in _slices(sorted(values)):
-            for row in conn.execute(select(*_COMPANY_READ).where(column.in_(part))).mappings():
+            for row in conn.execute(query, {"keys": list(part)}).mappings():
                 found[row["id"]] = dict(row)
     return [found[i] for i in sorted(found)]
 
@@ -113,11 +114,11 @@ def fetch_leads(
     for column, values in (
         (LEADS.c.email, emails), (LEADS.c.linkedin_url, linkedins), (LEADS.c.person_key, person_keys)
     ):
+        query = select(*_LEAD_READ).where(column.in_(bindparam("keys", expanding=True)))
+        if owner_id is not None:
+            query = query.where(LEADS.c.owner_id == owner_id)
         for part in _slices(sorted(values)):
-            query = select(*_LEAD_READ).where(column.in_(part))
-            if owner_id is not None:
-                query = query.where(LEADS.c.owner_id == owner_id)
-            for row in conn.execute(query).mappings():
+            for row in conn.execute(query, {"keys": list(part)}).mappings():
                 found[row["id"]] = dict(row)
     return [found[i] for i in sorted(found)]
 
