@@ -79,4 +79,7 @@ def test_live_preview_and_field_errors(live_server, page, make_user, make_lead, 
         const [r, g, b] = c.getContext('2d').getImageData(c.width / 2, c.height / 3, 1, 1).data;
         return r > 200 && g > 200 && b < 80;
     }""", timeout=10000)
+    page.click("[data-add-segment=fullscreen]")
+    assert json.loads(page.input_value("[data-spec]"))["segments"][-1]["type"] == "fullscreen"
+    assert "{first_name} = Ann" in page.inner_text("[data-variables]")
     assert problems == []

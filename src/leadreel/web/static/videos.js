@@ -105,6 +105,21 @@
       this.root.querySelector("[data-play]").addEventListener("click", (e) => this.toggle(e.target));
       if (this.leadSelect) this.leadSelect.addEventListener("change", () => this.loadLead());
       this.root.querySelector("[data-render-preview]").addEventListener("click", () => this.renderReal());
+      this.root.querySelectorAll("[data-add-segment]").forEach((button) =>
+        button.addEventListener("click", () => this.addSegment(button.dataset.addSegment)));
+    }
+
+    addSegment(type) {
+      let spec;
+      try { spec = JSON.parse(this.textarea.value); } catch { spec = { segments: [] }; }
+      spec.segments = Array.isArray(spec.segments) ? spec.segments : [];
+      const clip = (this.data.assets.find((a) => a.kind === "clip") || { id: "" }).id;
+      const seg = { type, id: `${type}_${spec.segments.length + 1}`, clip, fade_in: 0.3, texts: [] };
+      if (type === "pip") Object.assign(seg, { position: "br", size: 0.3, margin: 32, circle: true, background: { source: "website_scroll" } });
+      if (type === "audio_over_image") Object.assign(seg, { image: { source: "ads" }, zoom: 0.08 });
+      spec.segments.push(seg);
+      this.textarea.value = JSON.stringify(spec, null, 2);
+      this.textarea.dispatchEvent(new Event("input"));
     }
 
     parse() {
@@ -139,6 +154,11 @@
       Object.entries(this.data.images).forEach(([key, src]) => {
         const img = new Image(); img.onload = () => this.draw(true); img.src = src; this.images[key] = img;
       });
+      const vars = this.root.querySelector("[data-variables]");
+      if (vars) {
+        vars.textContent = Object.entries(this.data.variables)
+          .filter(([, v]) => v).map(([k, v]) => `{${k}} = ${v}`).join(", ");
+      }
       this.ensureMedia();
       this.draw(true);
     }
