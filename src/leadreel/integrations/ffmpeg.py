@@ -18,6 +18,7 @@ Exceptions::
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -147,6 +148,9 @@ def run_ffmpeg(
     deadline; killing closes stdout, which ends the read loop.
     """
     exe = binary or find_ffmpeg()
+    # Backstop for an orphan: if this worker is SIGKILLed, the timer dies with it, but the
+    # kernel still stops ffmpeg once it has used this much CPU time (all threads count).
+    cpu_limit = math.ceil(max(timeout, 1.0) * ((os.cpu_count() or 1) + 1) + 30)
     cmd = [
         exe,
         "-hide_banner",
@@ -157,6 +161,8 @@ def run_ffmpeg(
         "-progress",
         "pipe:1",
         "-nostats",
+        "-timelimit",
+        str(cpu_limit),
         *args,
     ]
     timed_out = threading.Event()
