@@ -344,7 +344,7 @@ class Backend:
 
 
 def run(args: argparse.Namespace) -> None:
-    seed_rows, sizes, naive_rows = (20_000, [20_000], 300) if args.quick else (
+    seed_rows, sizes, naive_rows = (5_000, [10_000], 200) if args.quick else (
         100_000, [100_000, 1_000_000], 2_000)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="leadreel-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -416,7 +416,7 @@ def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="20k rows; ends within a minute")
+    parser.add_argument("--quick", action="store_true", help="10k rows; ends within a minute")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="PostgreSQL server URL")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--workdir", default=None, help="keep files here instead of a temp dir")

@@ -64,3 +64,27 @@ def test_cli_unreadable_file_is_a_clear_error(cli, write_csv) -> None:
     result = cli("import", str(path), "--json", ok=False)
     assert result.exit_code != 0
     assert "empty" in result.output
+
+
+def test_ai_failure_falls_back_to_rules_and_says_so(cli, db_url, tmp_path) -> None:
+    """An AI key whose server is down: the mapping still comes from the rules, with a warning."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("database-independent")
+    import socket
+
+    from click.testing import CliRunner
+
+    from leadreel.cli import main
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sample = next(p for p in SAMPLES if p.name == "handmade_sheet.csv")
+    env = {"LEADREEL_DATA_DIR": str(tmp_path / "data"), "LEADREEL_DATABASE_URL": db_url,
+           "LEADREEL_OPENAI_API_KEY": "sk-test", "LEADREEL_AI_TIMEOUT": "1",
+           "LEADREEL_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1"}
+    result = CliRunner().invoke(main, ["map", str(sample), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    out = cli_json(result)
+    assert any("used the rules instead" in w for w in out["warnings"]), out
+    assert {c["header"]: c["field"] for c in out["columns"]}["Name"] == "full_name"
