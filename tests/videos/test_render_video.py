@@ -339,3 +339,30 @@ def test_animated_webp_preview_and_thumbnail_are_small_images(
         assert thumb.format == "JPEG" and thumb.size == (W, H)
         # taken mid picture-in-picture: the presenter is in its corner
         assert is_color(thumb.convert("RGB"), PIP_BOX, GREEN)
+
+
+def test_audio_only_file_works_for_audio_over_image_but_not_fullscreen(
+    render: Render, ads_png: Path, tmp_path: Path
+) -> None:
+    voice = tmp_path / "voice.m4a"
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=300:sample_rate=48000:duration=1.5",
+            "-c:a",
+            "aac",
+            str(voice),
+        ],
+        timeout=30,
+    )
+    ok = make_template(
+        [{"type": "audio_over_image", "id": "a", "clip": "voice", "image": {"source": "ads"}}]
+    )
+    result = render(ok, assets={"voice": voice}, ads=ads_png)
+    assert result.duration == pytest.approx(1.5)
+    assert probe(result.video).audio is not None
+    bad = make_template([{"type": "fullscreen", "id": "f", "clip": "voice"}])
+    with pytest.raises(RenderError, match="no video track"):
+        render(bad, assets={"voice": voice})

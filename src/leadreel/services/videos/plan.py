@@ -110,6 +110,8 @@ def resolve_sources(
             except MediaProbeError as exc:
                 raise RenderError(f"segment {seg.id!r}: {exc}") from exc
         info = probes[clip]
+        if info.video is None and not isinstance(seg, AudioOverImageSegment):
+            raise RenderError(f"segment {seg.id!r}: clip {clip.name} has no video track")
         seconds = seg.duration or info.duration
         if seconds <= 0:
             raise RenderError(f"segment {seg.id!r}: clip {clip.name} has no duration")
