@@ -11,8 +11,7 @@ video is close to the cost of encoding it. Measured facts that shape the graph
   separately line up when the concat demuxer joins them;
 * the circle mask is drawn once (``geq`` on one frame) and looped, not computed per frame.
 
-Filter option values containing paths go through :func:`_quote` (two escaping levels:
-the graph parser strips quotes, then the filter's option parser splits on ``:``).
+Text overlays are built in :mod:`leadreel.services.videos.overlays`.
 """
 
 from __future__ import annotations
@@ -24,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from leadreel.integrations.ffmpeg import MediaInfo
+from leadreel.services.videos.overlays import drawtext_filter
 from leadreel.services.videos.templates import (
     AudioOverImageSegment,
     FullscreenSegment,
     OutputSpec,
     PipSegment,
     Segment,
-    TextOverlay,
     Transition,
     render_text,
 )
@@ -126,20 +125,8 @@ class FilterGraph:
         ]
 
 
-def _quote(value: str) -> str:
-    """Quote a filter option value (e.g. a path) for both escaping levels."""
-    inner = value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
-    return "'" + inner.replace("'", "'\\''") + "'"
-
-
 def _even(value: float) -> int:
     return max(2, int(round(value / 2)) * 2)
-
-
-def default_font() -> Path | None:
-    """DejaVu Sans when installed (predictable metrics), else None: ffmpeg's fontconfig default."""
-    path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    return path if path.is_file() else None
 
 
 class GraphBuilder:
@@ -308,7 +295,17 @@ class GraphBuilder:
     def _decorate(self, video: str, seg: Segment, frames: int) -> str:
         """Text overlays, then fades; ends with a normalised frame rate, format and timebase."""
         fps, dur = self.out.fps, frames / self.out.fps
-        filters = [self._drawtext(seg.id, i, t, dur) for i, t in enumerate(seg.texts)]
+        filters = [
+            drawtext_filter(
+                render_text(t.text, self.variables),
+                t,
+                text_file=self.text_dir / f"text-{seg.id}-{i}.txt",
+                frame=(self.out.width, self.out.height),
+                segment_seconds=dur,
+                font_path=self.font_path,
+            )
+            for i, t in enumerate(seg.texts)
+        ]
         filters = [f for f in filters if f]
         if seg.fade_in > 0:
             filters.append(f"fade=t=in:st=0:d={seg.fade_in:.3f}")
@@ -318,55 +315,6 @@ class GraphBuilder:
         lab = self.g.label("sv")
         self.g.chains.append(f"[{video}]" + ",".join(filters) + f"[{lab}]")
         return lab
-
-    def _drawtext(self, seg_id: str, i: int, overlay: TextOverlay, dur: float) -> str | None:
-        text = render_text(overlay.text, self.variables).strip()
-        if not text:
-            return None
-        # textfile + expansion=none: lead data never meets filtergraph or %{} escaping.
-        path = self.text_dir / f"text-{seg_id}-{i}.txt"
-        path.write_text(text, encoding="utf-8")
-        H = self.out.height
-        m = round(0.04 * H)
-        size = self._fit(text, max(8, round(overlay.size * H)), self.out.width - 2 * m)
-        xs = {"left": str(m), "right": f"w-text_w-{m}", "mid": "(w-text_w)/2"}
-        ys = {"top": str(m), "bottom": f"h-text_h-{m}", "mid": "(h-text_h)/2"}
-        vert, _, horiz = overlay.position.partition("_")
-        x = xs[horiz or "mid"]
-        y = ys["mid" if vert == "center" else vert]
-        end = dur if overlay.end is None else min(overlay.end, dur)
-        parts = [
-            f"textfile={_quote(str(path))}",
-            "expansion=none",
-            f"fontsize={size}",
-            f"fontcolor={_quote(overlay.color)}",
-            f"x={x}",
-            f"y={y}",
-            f"enable='between(t,{overlay.start:.3f},{end:.3f})'",
-        ]
-        if self.font_path is not None:
-            parts.insert(0, f"fontfile={_quote(str(self.font_path))}")
-        if overlay.box:
-            parts += [
-                "box=1",
-                f"boxcolor={_quote(overlay.box_color)}",
-                f"boxborderw={max(2, size // 4)}",
-            ]
-        return "drawtext=" + ":".join(parts)
-
-    def _fit(self, text: str, size: int, max_width: int) -> int:
-        """Shrink the font so a long company name stays inside the frame (drawtext can't wrap)."""
-        try:
-            from PIL import ImageFont
-
-            if self.font_path is None:
-                raise OSError("no font file")
-            width = ImageFont.truetype(str(self.font_path), size).getlength(text)
-        except OSError:
-            width = 0.6 * size * len(text)  # typical sans-serif advance
-        if width <= max_width:
-            return size
-        return max(8, int(size * max_width / width))
 
     # -- joining ---------------------------------------------------------------------------
     def join(

@@ -35,7 +35,8 @@ from leadreel.integrations.ffmpeg import (
     SubprocessRunner,
     find_ffmpeg,
 )
-from leadreel.services.videos.graph import EncodeSettings, GraphBuilder, default_font
+from leadreel.services.videos.graph import EncodeSettings, GraphBuilder
+from leadreel.services.videos.overlays import default_font
 from leadreel.services.videos.plan import (
     Part,
     RenderError,
