@@ -45,9 +45,12 @@ class LocalSite:
 
     def __init__(self) -> None:
         pages = {"/": SITE_HTML, "/ads": ADS_HTML}
+        self.requests: list[str] = []
+        requests = self.requests
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
+                requests.append(self.path)
                 body = pages.get(self.path.split("?")[0])
                 data = (body or "<h1>not found</h1>").encode()
                 self.send_response(200 if body else 404)
@@ -189,11 +192,12 @@ def fake_capture(directory: Path, *, website_source: str = "live") -> dict[str, 
     ).to_json()
 
 
-def drain(app: Flask, timeout: float = 60.0) -> None:
+def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
     """Run a real worker on a thread until no due video task is pending or running."""
     engine = _db.engine
     assert engine is not None
-    worker = Worker(engine, types=[tasks.SCREENSHOT, tasks.RENDER], settings=app.config["SETTINGS"],
+    worker = Worker(engine, types=[tasks.SCREENSHOT, tasks.RENDER],
+                    settings=app.config["SETTINGS"], concurrency=concurrency,
                     poll_interval=0.05, heartbeat_interval=1.0, stale_after=30, listen=False,
                     grace_period=5)
     stop = threading.Event()

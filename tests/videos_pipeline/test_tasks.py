@@ -208,3 +208,25 @@ def test_held_renders_wait_for_approval(app, make_user, make_lead, tiny_template
     drain(app)
     with app.app_context():
         assert {v.status for v in db.session.scalars(select(Video))} == {"rendered"}
+
+
+@pytest.mark.browser
+def test_leads_of_one_company_share_a_capture(app, make_user, tiny_template, site):
+    """Two tasks running at once for the same company: the browser captures it once."""
+    rep = make_user("rep")
+    with app.app_context():
+        company = Company(name="Shared", name_key="shared", website=site.url("/?shared=1"),
+                          ads_url=site.url("/ads?shared=1"))
+        db.session.add(company)
+        db.session.flush()
+        leads = [Lead(first_name=n, company_id=company.id, owner_id=rep.id) for n in "AB"]
+        db.session.add_all(leads)
+        db.session.commit()
+        lead_ids = [lead.id for lead in leads]
+    template_id = tiny_template()
+    for lead_id in lead_ids:
+        _start(app, rep, lead_id, template_id)
+    drain(app, timeout=120, concurrency=2)
+    with app.app_context():
+        assert {v.status for v in db.session.scalars(select(Video))} == {"rendered"}
+    assert site.requests.count("/?shared=1") == 1

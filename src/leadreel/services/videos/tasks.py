@@ -6,11 +6,8 @@ commits atomically with the task's success; progress and status changes along th
 through their own short sessions (SQLite has a single write lock: never hold it during a
 capture or an encode).
 
-The browser: the worker runs each task on a fresh thread, but Playwright's sync API is
-bound to the thread that started it. So one Chromium (and its egress proxy) lives on a
-single long-lived daemon thread per worker process (:class:`BrowserService`); a task hands
-it the capture and waits. It starts on the first capture, is reused across leads (each
-capture gets a fresh context), and is closed at exit or by :func:`close_browser`.
+One Chromium and its egress proxy serve every screenshot task of a worker process; see
+:class:`BrowserService` for why it lives on a thread of its own.
 
 Bad input (an invalid spec, a missing clip, a site that could only be a title card when the
 template forbids fallbacks) raises ``PermanentError``: retrying cannot help.
@@ -63,13 +60,20 @@ SCREENSHOT = "screenshot"
 RENDER = "render_video"
 FRESH_SECONDS = 900  # leads of one company in one batch share a capture this recent
 KEEP_CAPTURES = 2
+_RECENT: dict[int, CaptureResult] = {}  # company id -> capture; touched on the browser thread
 PROGRESS_EVERY = 0.5
 
 
 # -- the shared browser --------------------------------------------------------------------
 
 class BrowserService:
-    """Runs ``fn(browser)`` on the browser's own thread, one call at a time."""
+    """Runs ``fn(browser)`` on the browser's own thread, one call at a time.
+
+    The worker runs each task on a fresh thread, but Playwright's sync API is bound to the
+    thread that started it; so the browser lives on one long-lived daemon thread and tasks
+    hand it work. It starts on the first capture, is reused across leads (each capture
+    gets a fresh context) and is closed at exit or by :func:`close_browser`.
+    """
 
     def __init__(self) -> None:
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
@@ -138,7 +142,7 @@ def close_browser() -> None:
 
 
 def allow_list(settings: Settings) -> list[str]:
-    return [part.strip() for part in (settings.screenshot_allow or "").split(",") if part.strip()]
+    return [p.strip() for p in (settings.screenshot_allow or "").split(",") if p.strip()]
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -232,17 +236,28 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
         target = CaptureTarget(name=company.name or company.domain or "", domain=company.domain,
                                website=company.website, ads_url=company.ads_url)
         previous = previous_capture(company.screenshots)
-    if _fresh(previous) and not payload.get("refresh"):
+    if _fresh(previous) and not payload.get("refresh"):  # shared by leads of one company
         return {"company": company_id, "reused": True}
     company_dir = settings.data_dir / "screenshots" / str(company_id)
     out_dir = company_dir / f"{int(time.time())}-{uuid.uuid4().hex[:6]}"
     options = ScreenshotSettings.model_validate({"ads_url_pattern": settings.ads_url_pattern})
+    refresh, key = bool(payload.get("refresh")), company.id
+
+    def capture(browser: Browser) -> CaptureResult:
+        # On the browser thread, which serializes captures: a lead of a company captured a
+        # moment ago by another task of this worker reuses that capture.
+        recent = _RECENT.get(key)
+        if recent is not None and not refresh and _fresh(recent):
+            return recent
+        result = capture_company(browser, target, out_dir, previous=previous, settings=options)
+        for stale in [k for k, value in _RECENT.items() if not _fresh(value)]:
+            del _RECENT[stale]
+        _RECENT[key] = result
+        return result
+
     try:
-        result = BROWSER.call(
-            lambda browser: capture_company(browser, target, out_dir, previous=previous,
-                                            settings=options),
-            chromium_path=settings.chromium_path, allow=allow_list(settings),
-            timeout=max(5.0, ctx.remaining() - 5))
+        result = BROWSER.call(capture, chromium_path=settings.chromium_path,
+                              allow=allow_list(settings), timeout=max(5.0, ctx.remaining() - 5))
     except BrowserUnavailable as exc:
         log.warning("no browser for screenshots: %s", exc)
         result = _offline_capture(target, out_dir, previous, f"browser unavailable: {exc}")
