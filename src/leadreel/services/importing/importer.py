@@ -131,7 +131,7 @@ def new_batch(
 # ---- running a batch ---------------------------------------------------------------
 
 
-def _count_records(path: Path, fmt: FileFormat, limits: Limits) -> int:
+def count_records(path: Path, fmt: FileFormat, limits: Limits) -> int:
     """Read the whole file once: raises ImportFileError before anything is written.
 
     For CSV this is a lean pass (the csv module and a row count, the same rules as
@@ -202,7 +202,7 @@ def run_batch(
     columns = [ColumnMapping(**c) for c in batch.mapping]
     resume_after = int((batch.counts or {}).get("last_line", 0)) if batch.status == "running" else 0
     try:
-        total = _count_records(path, fmt, limits)
+        total = count_records(path, fmt, limits)
     except ImportFileError as exc:
         _finish(session, batch, "failed", commit, error=str(exc))
         raise

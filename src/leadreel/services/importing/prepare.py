@@ -87,7 +87,8 @@ class RowPreparer:
             line=line, lead=lead, company=company, extra=norm.extra,
             inferred=sorted(norm.inferred), warnings=norm.warnings,
         )
-        if row.is_business_only and not lead.get("phone") and company.get("company_phone"):
+        if (company.get("company_phone") and not lead.get("phone")
+                and not (lead.get("first_name") or lead.get("last_name") or lead.get("full_name"))):
             lead["phone"] = company["company_phone"]  # the business's number reaches the lead
         row.company_keys = company_keys(company) if company else {"domain": None, "name": None}
         row.lead_values = storable_lead_fields(lead)

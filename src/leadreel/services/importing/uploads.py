@@ -22,13 +22,14 @@ from leadreel.config import Settings
 from leadreel.models import ImportBatch, SavedMapping
 from leadreel.services.importing.importer import (
     apply_mapping,
+    count_records,
     format_from_dict,
     limits_for,
     new_batch,
     propose_for_file,
 )
 from leadreel.services.importing.mapping import ColumnMapping, header_signature
-from leadreel.services.importing.parsing import FileLimitError, ImportFileError, iter_records, read_sample
+from leadreel.services.importing.parsing import FileLimitError, ImportFileError, read_sample
 from leadreel.services.permissions import Actor, require
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -68,7 +69,7 @@ def create_batch(
     path = store_upload(settings, stream, filename)
     try:
         fmt, _sample, proposal = propose_for_file(session, settings, path)
-        total = sum(1 for _ in iter_records(path, fmt, limits=limits_for(settings)))
+        total = count_records(path, fmt, limits_for(settings))
         if total == 0:
             raise ImportFileError("the file has a header but no data rows")
     except ImportFileError:

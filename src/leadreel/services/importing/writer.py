@@ -127,12 +127,17 @@ def fetch_leads(
 
 
 def company_values(fields: dict[str, str]) -> dict[str, Any]:
-    """Core company keys -> column values (storable)."""
-    return {
-        col: storable(fields[key], "companies", col)
-        for key, col in COMPANY_COLUMNS.items()
-        if fields.get(key)
-    }
+    """Core company keys -> column values (storable); only the keys that have a value."""
+    limits = _MAX_LEN["companies"]
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        col = COMPANY_COLUMNS.get(key)
+        if col is None or not value:
+            continue
+        if len(value) > limits.get(col, 1 << 30) or "\x00" in value:
+            value = storable(value, "companies", col)
+        out[col] = value
+    return out
 
 
 def insert_companies(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> list[int]:
