@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from leadreel.integrations.ffmpeg import FFmpegTimeout, probe, run_ffmpeg
-from leadreel.services.videos.render import RenderError, RenderResult
+from leadreel.services.videos.render import RenderError, RenderResult, prune_cache
 
 from .conftest import (
     BLUE,
@@ -141,7 +142,11 @@ def test_intro_is_encoded_once_and_reused_for_the_second_lead(
     )
     assert first.encoded_cached_segments == ["intro"] and first.used_cached_segments == []
     assert second.used_cached_segments == ["intro"] and second.encoded_cached_segments == []
-    assert len(list(cache.iterdir())) == 1
+    (cached,) = cache.iterdir()
+    assert prune_cache(cache, max_age_days=30) == []  # just used: kept
+    old = time.time() - 40 * 86400
+    os.utime(cached, (old, old))
+    assert prune_cache(cache, max_age_days=30) == [cached]
     for result in (first, second):
         assert probe(result.video).duration == pytest.approx(4.0, abs=0.1)
         assert count_frames(result.video) == 4 * FPS  # decodes fully across the seam

@@ -49,7 +49,7 @@ from leadreel.services.videos.plan import (
 )
 from leadreel.services.videos.templates import VideoTemplate
 
-__all__ = ["RenderError", "RenderResult", "clear_cache", "render_video"]
+__all__ = ["RenderError", "RenderResult", "clear_cache", "prune_cache", "render_video"]
 
 ProgressCallback = Callable[[float], None]
 _DEFAULT_FONT: Any = object()  # sentinel: "use DejaVu if installed"
@@ -190,6 +190,7 @@ def render_video(
                         encoded += names
                     else:
                         used += names
+                        _touch(target)
                     part_files.append((target, frames))
                 _join(
                     runner,
@@ -322,6 +323,34 @@ def _encoder_identity(font: Path | None, runner: FFmpegRunner) -> dict[str, Any]
     except (OSError, FFmpegError):
         build = [str(binary)]
     return {"ffmpeg": build, "font": str(font) if font else None}
+
+
+def _touch(path: Path) -> None:
+    """Mark a cached part as used now, so :func:`prune_cache` keeps what is still in use."""
+    try:
+        os.utime(path)
+    except OSError:  # read-only cache: reuse still works, pruning just sees it as older
+        pass
+
+
+def prune_cache(cache_dir: Path, *, max_age_days: float = 30) -> list[Path]:
+    """Delete cached parts not used for ``max_age_days`` (old template versions, old clips).
+
+    Safe while workers render: a part deleted between planning and joining only costs that
+    render a failed join, which its retry re-encodes.
+    """
+    if not cache_dir.is_dir():
+        return []
+    cutoff = time.time() - max_age_days * 86400
+    removed = []
+    for path in cache_dir.glob("segment-*.mov"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def clear_cache(cache_dir: Path) -> None:
