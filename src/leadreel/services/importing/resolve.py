@@ -103,17 +103,24 @@ def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: 
 def _write_companies(
     conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime
 ) -> list[int | None]:
+    # Domain first; names are looked up only for rows whose domain the database lacks
+    # (a row whose domain is found matches by domain, whatever its name finds).
     domains = {d for r in rows if (d := r.company_keys.get("domain"))}
-    names = {n for r in rows if (n := r.company_keys.get("name"))}
+    by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
+    found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
+    names = {n for r in rows if (n := r.company_keys.get("name"))
+             and r.company_keys.get("domain") not in found}
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
-    if domains or names:
-        for c in w.fetch_companies(conn, domains, names):
-            existing[c["id"]] = c
-            index.add(("db", c["id"]), {
-                "domain": company_key_domain(c["domain"] or c["website"]),
-                "name": c["name_key"] or None,
-            })
+    for c in sorted((*by_domain, *w.fetch_by(conn, w.COMPANIES, "name_key", names)),
+                    key=lambda c: c["id"]):
+        if c["id"] in existing:
+            continue
+        existing[c["id"]] = c
+        index.add(("db", c["id"]), {
+            "domain": company_key_domain(c["domain"] or c["website"]),
+            "name": c["name_key"] or None,
+        })
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}
@@ -198,19 +205,28 @@ def _write_leads(
         {"email": r.email_key, "linkedin": r.linkedin_key, "name_company": v["person_key"]}
         for r, v in zip(rows, incoming, strict=True)
     ]
-    emails = {k["email"] for k in keys if k["email"]}
-    linkedins = {LINKEDIN_ROOT + k["linkedin"] for k in keys if k["linkedin"]}
-    person_keys = {k["name_company"] for k in keys if k["name_company"]}
+    # Strongest key first; weaker keys only for rows the stronger ones did not find.
+    owner = run.match_owner_id
+    by_email = w.fetch_by(conn, w.LEADS, "email", {k["email"] for k in keys if k["email"]}, owner)
+    emails = {lead_email_key(lead["email"]) for lead in by_email}
+    rest = [k for k in keys if k["email"] not in emails]
+    by_linkedin = w.fetch_by(conn, w.LEADS, "linkedin_url",
+                             {LINKEDIN_ROOT + k["linkedin"] for k in rest if k["linkedin"]}, owner)
+    linkedins = {linkedin_key(lead["linkedin_url"]) for lead in by_linkedin}
+    by_person = w.fetch_by(conn, w.LEADS, "person_key", {
+        k["name_company"] for k in rest if k["name_company"] and k["linkedin"] not in linkedins
+    }, owner)
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
-    if emails or linkedins or person_keys:
-        for lead in w.fetch_leads(conn, emails, linkedins, person_keys, run.match_owner_id):
-            existing[lead["id"]] = lead
-            index.add(("db", lead["id"]), {
-                "email": lead_email_key(lead["email"]),
-                "linkedin": linkedin_key(lead["linkedin_url"]),
-                "name_company": lead["person_key"],
-            })
+    for lead in sorted((*by_email, *by_linkedin, *by_person), key=lambda lead: lead["id"]):
+        if lead["id"] in existing:
+            continue
+        existing[lead["id"]] = lead
+        index.add(("db", lead["id"]), {
+            "email": lead_email_key(lead["email"]),
+            "linkedin": linkedin_key(lead["linkedin_url"]),
+            "name_company": lead["person_key"],
+        })
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}

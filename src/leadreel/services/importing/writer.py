@@ -91,36 +91,21 @@ _LEAD_READ: tuple[Column[Any], ...] = tuple(
 )
 
 
-def fetch_companies(conn: Connection, domains: set[str], names: set[str]) -> list[dict[str, Any]]:
-    """Existing companies with one of these domains or normalised names, by id."""
-    found: dict[int, dict[str, Any]] = {}
-    for column, values in ((COMPANIES.c.domain, domains), (COMPANIES.c.name_key, names)):
-        query = select(*_COMPANY_READ).where(column.in_(bindparam("keys", expanding=True)))
-        for part in _slices(sorted(values)):
-            for row in conn.execute(query, {"keys": list(part)}).mappings():
-                found[row["id"]] = dict(row)
-    return [found[i] for i in sorted(found)]
-
-
-def fetch_leads(
-    conn: Connection,
-    emails: set[str],
-    linkedins: set[str],
-    person_keys: set[str],
-    owner_id: int | None,
+def fetch_by(
+    conn: Connection, table: Table, column: str, values: set[str], owner_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Existing leads matching any key, limited to `owner_id`'s leads when given (a rep)."""
-    found: dict[int, dict[str, Any]] = {}
-    for column, values in (
-        (LEADS.c.email, emails), (LEADS.c.linkedin_url, linkedins), (LEADS.c.person_key, person_keys)
-    ):
-        query = select(*_LEAD_READ).where(column.in_(bindparam("keys", expanding=True)))
-        if owner_id is not None:
-            query = query.where(LEADS.c.owner_id == owner_id)
-        for part in _slices(sorted(values)):
-            for row in conn.execute(query, {"keys": list(part)}).mappings():
-                found[row["id"]] = dict(row)
-    return [found[i] for i in sorted(found)]
+    """Rows of `table` whose `column` is one of `values` (leads: of `owner_id` when given)."""
+    if not values:
+        return []
+    read = _COMPANY_READ if table is COMPANIES else _LEAD_READ
+    names = [c.name for c in read]
+    query = select(*read).where(table.c[column].in_(bindparam("keys", expanding=True)))
+    if owner_id is not None and table is LEADS:
+        query = query.where(LEADS.c.owner_id == owner_id)
+    out: list[dict[str, Any]] = []
+    for part in _slices(sorted(values)):
+        out.extend(dict(zip(names, row, strict=True)) for row in conn.execute(query, {"keys": list(part)}))
+    return out
 
 
 # ---- writes ---------------------------------------------------------------------
