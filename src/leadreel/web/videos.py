@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from leadreel.errors import PermissionDenied, ValidationError
 from leadreel.extensions import db
@@ -60,8 +61,7 @@ def index():  # type: ignore[no-untyped-def]
     rows = db.session.execute(
         query.order_by(Video.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     ).all()
-    pipeline.reconcile(db.session, [video for video, _ in rows])
-    db.session.commit()
+    _reconcile([video for video, _ in rows])
     return render_template(
         "videos/index.html",
         rows=rows[:PAGE_SIZE],
@@ -82,9 +82,17 @@ def status():  # type: ignore[no-untyped-def]
         for v in db.session.scalars(select(Video).where(Video.id.in_(ids)))
         if can(user(), "renders.start", db.session.get(Lead, v.lead_id))
     ]
-    pipeline.reconcile(db.session, videos)
-    db.session.commit()
+    _reconcile(videos)
     return jsonify(videos=[_video_json(v) for v in videos])
+
+
+def _reconcile(videos: list[Video]) -> None:
+    """Best effort: fail videos whose chain stopped. A busy SQLite writer means "next poll"."""
+    try:
+        if pipeline.reconcile(db.session, videos):
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 def _video_json(video: Video) -> dict[str, Any]:

@@ -60,7 +60,7 @@ SCREENSHOT = "screenshot"
 RENDER = "render_video"
 FRESH_SECONDS = 900  # leads of one company in one batch share a capture this recent
 KEEP_CAPTURES = 2
-_RECENT: dict[int, CaptureResult] = {}  # company id -> capture; touched on the browser thread
+_RECENT: dict[str, CaptureResult] = {}  # company dir -> capture; used on the browser thread
 PROGRESS_EVERY = 0.5
 
 
@@ -153,8 +153,14 @@ def _settings(ctx: TaskContext) -> Settings:
 
 @contextmanager
 def _short(ctx: TaskContext) -> Iterator[Session]:
-    """A short transaction of its own, committed at once."""
+    """A short transaction of its own, committed at once.
+
+    On SQLite it begins IMMEDIATE: a read transaction that later writes fails at once
+    ("database is locked") if another worker thread wrote in between.
+    """
     with Session(ctx.engine, expire_on_commit=False) as session:
+        if ctx.engine.dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
         session.commit()
 
@@ -201,6 +207,8 @@ def _offline_capture(target: CaptureTarget, out_dir: Path, previous: CaptureResu
 
 def _prune(company_dir: Path, keep: Path) -> None:
     """Keep the newest captures (the current one and the fallback it may have copied from)."""
+    if not company_dir.is_dir():
+        return
     dirs = sorted((d for d in company_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
     for old in dirs[:-KEEP_CAPTURES]:
         if old != keep:
@@ -241,7 +249,7 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
     company_dir = settings.data_dir / "screenshots" / str(company_id)
     out_dir = company_dir / f"{int(time.time())}-{uuid.uuid4().hex[:6]}"
     options = ScreenshotSettings.model_validate({"ads_url_pattern": settings.ads_url_pattern})
-    refresh, key = bool(payload.get("refresh")), company.id
+    refresh, key = bool(payload.get("refresh")), str(company_dir)
 
     def capture(browser: Browser) -> CaptureResult:
         # On the browser thread, which serializes captures: a lead of a company captured a
