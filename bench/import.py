@@ -346,6 +346,8 @@ class Backend:
 def run(args: argparse.Namespace) -> None:
     seed_rows, sizes, naive_rows = (5_000, [10_000], 200) if args.quick else (
         100_000, [100_000, 1_000_000], 2_000)
+    if args.sizes:
+        sizes = [int(n) for n in args.sizes.split(",")]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="leadreel-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -419,6 +421,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k rows; ends within a minute")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="PostgreSQL server URL")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--sizes", default="", help="file sizes to import, e.g. 100000,1000000")
     parser.add_argument("--workdir", default=None, help="keep files here instead of a temp dir")
     parser.add_argument("--keep", action="store_true", help="do not delete the work dir")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
