@@ -49,7 +49,8 @@ from leadreel.services.videos.screenshots import (
     ScreenshotSettings,
     capture_company,
 )
-from leadreel.services.videos.templates import AudioOverImageSegment, PipSegment, VideoTemplate
+from leadreel.services.videos.template_store import images_used, screenshot_source
+from leadreel.services.videos.templates import VideoTemplate
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.registry import PRIORITY_RENDER, task_type
 from leadreel.tasks.retry import PermanentError
@@ -285,30 +286,6 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
 
 
 # -- render_video --------------------------------------------------------------------------
-
-def images_used(model: VideoTemplate) -> set[str]:
-    """Which captured images a template shows: ``website`` and/or ``ads``."""
-    used: set[str] = set()
-    for seg in model.segments:
-        source = (seg.background.source if isinstance(seg, PipSegment)
-                  else seg.image.source if isinstance(seg, AudioOverImageSegment) else None)
-        if source in ("website", "website_scroll"):
-            used.add("website")
-        elif source == "ads":
-            used.add("ads")
-    return used
-
-
-def screenshot_source(capture: CaptureResult | None, used: set[str]) -> str | None:
-    """The source shown on the lead: the website's, else the ads page's (when used)."""
-    if not used:
-        return None
-    if capture is None:
-        return "card"
-    if "website" in used:
-        return capture.website.source
-    return capture.ads.source if capture.ads else "card"
-
 
 class _ProgressWriter:
     """Writes render progress to the task row (via ctx) and the Video row, throttled."""

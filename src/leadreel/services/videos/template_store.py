@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.videos import library
-from leadreel.services.videos.templates import DEFAULT_TEMPLATE, VideoTemplate
+from leadreel.services.videos.screenshots import CaptureResult
+from leadreel.services.videos.templates import (
+    DEFAULT_TEMPLATE,
+    AudioOverImageSegment,
+    PipSegment,
+    VideoTemplate,
+)
 
 
 @dataclass(frozen=True)
@@ -212,3 +218,27 @@ def _check_name(name: str) -> str:
     if len(name) > 200:
         raise TemplateInvalid([FieldError("name", "at most 200 characters")])
     return name
+
+
+def images_used(model: VideoTemplate) -> set[str]:
+    """Which captured images a template shows: ``website`` and/or ``ads``."""
+    used: set[str] = set()
+    for seg in model.segments:
+        source = (seg.background.source if isinstance(seg, PipSegment)
+                  else seg.image.source if isinstance(seg, AudioOverImageSegment) else None)
+        if source in ("website", "website_scroll"):
+            used.add("website")
+        elif source == "ads":
+            used.add("ads")
+    return used
+
+
+def screenshot_source(capture: CaptureResult | None, used: set[str]) -> str | None:
+    """The source shown on the lead: the website's, else the ads page's (when used)."""
+    if not used:
+        return None
+    if capture is None:
+        return "card"
+    if "website" in used:
+        return capture.website.source
+    return capture.ads.source if capture.ads else "card"
