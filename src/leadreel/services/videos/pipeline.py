@@ -35,10 +35,10 @@ from leadreel.services.videos import template_store
 from leadreel.tasks.listen import wake_on_commit
 from leadreel.tasks.queue import chain, enqueue, notify
 from leadreel.tasks.registry import PRIORITY_RENDER
-from leadreel.tasks.status import cancel
 
 ACTIVE_STATUSES = ("queued", "capturing", "rendering")
 HOLD_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
+HELD_AFTER = datetime(8999, 1, 1, tzinfo=UTC)  # run_after beyond this means "held"
 SAMPLE_PRIORITY = PRIORITY_RENDER - 5
 PREVIEW_PRIORITY = PRIORITY_RENDER - 10
 MAX_LEADS_PER_START = 10_000
@@ -211,12 +211,22 @@ class HeldRun:
         return all(v.status not in ACTIVE_STATUSES for v in self.samples)
 
 
-def _held_tasks(session: Session, run_id: str | None = None) -> list[ProcessingTask]:
-    rows = session.scalars(select(ProcessingTask).where(
+@dataclass(frozen=True)
+class _Held:
+    id: int
+    payload: dict[str, Any]
+    created_by_id: int | None
+
+
+def _held_tasks(session: Session, run_id: str | None = None) -> list[_Held]:
+    """Held first steps, read as (id, payload, creator) only: their ``next_task`` carries a
+    template spec each, too heavy to load for thousands of held renders."""
+    rows = session.execute(select(
+        ProcessingTask.id, ProcessingTask.payload, ProcessingTask.created_by_id).where(
         ProcessingTask.type == video_tasks.SCREENSHOT, ProcessingTask.status == "pending",
-        ProcessingTask.run_after >= datetime(8999, 1, 1, tzinfo=UTC)))
-    return [t for t in rows if (t.payload or {}).get("held")
-            and (run_id is None or t.payload.get("run") == run_id)]
+        ProcessingTask.run_after >= HELD_AFTER))
+    return [_Held(r.id, r.payload, r.created_by_id) for r in rows
+            if (r.payload or {}).get("held") and (run_id is None or r.payload.get("run") == run_id)]
 
 
 def held_runs(session: Session, user: User) -> list[HeldRun]:
@@ -238,7 +248,7 @@ def _may_decide(user: User, created_by_id: int | None) -> bool:
     return can(user, "renders.start") and (created_by_id == user.id or can(user, "leads.view_all"))
 
 
-def _run_tasks(session: Session, user: User, run_id: str) -> list[ProcessingTask]:
+def _run_tasks(session: Session, user: User, run_id: str) -> list[_Held]:
     tasks = _held_tasks(session, run_id)
     if not tasks:
         raise NotFound("no renders are waiting for approval in this run")
@@ -247,26 +257,32 @@ def _run_tasks(session: Session, user: User, run_id: str) -> list[ProcessingTask
     return tasks
 
 
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
 def approve_samples(session: Session, user: User, run_id: str) -> int:
-    """Release the held renders of a run; returns how many. The caller commits."""
-    tasks = _run_tasks(session, user, run_id)
+    """Release the held renders of a run (they become due now); the caller commits."""
+    ids = [t.id for t in _run_tasks(session, user, run_id)]
     now = datetime.now(UTC)
-    for task in tasks:
-        task.payload = {k: v for k, v in task.payload.items() if k not in ("held", "samples")}
-        task.run_after = now
-    session.flush()
+    for chunk in _chunks(ids):
+        session.execute(update(ProcessingTask).where(
+            ProcessingTask.id.in_(chunk), ProcessingTask.status == "pending").values(run_after=now))
     notify(session, video_tasks.SCREENSHOT)  # wake listening workers at commit
     wake_on_commit(session)  # and an in-process one
-    return len(tasks)
+    return len(ids)
 
 
 def reject_samples(session: Session, user: User, run_id: str) -> int:
     """Cancel the held renders of a run and drop their Video rows; the caller commits."""
     tasks = _run_tasks(session, user, run_id)
-    video_ids = [int(t.payload["video_id"]) for t in tasks]
-    for task in tasks:
-        cancel(session, task.id)
-    session.execute(delete(Video).where(Video.id.in_(video_ids), Video.status == "queued"))
+    now = datetime.now(UTC)
+    for chunk in _chunks([t.id for t in tasks]):
+        session.execute(update(ProcessingTask).where(
+            ProcessingTask.id.in_(chunk), ProcessingTask.status == "pending").values(
+            status="cancelled", finished_at=now, last_error="samples rejected by a user"))
+    for chunk in _chunks([int(t.payload["video_id"]) for t in tasks]):
+        session.execute(delete(Video).where(Video.id.in_(chunk), Video.status == "queued"))
     return len(tasks)
 
 
