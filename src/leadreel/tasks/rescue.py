@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy import Engine, and_, delete, insert, or_, select, update
 
 from leadreel.models.tasks import ProcessingTask as T
 from leadreel.models.tasks import WorkerRecord as W
@@ -41,7 +41,7 @@ def register_worker(
     now = now or utcnow()
     with write_tx(engine) as conn:
         conn.execute(
-            W.__table__.insert().values(
+            insert(W).values(
                 id=worker_id,
                 hostname=hostname,
                 pid=pid,

@@ -28,7 +28,7 @@ def cancel(session: Session, task_id: int, *, now: datetime | None = None) -> bo
         update(T)
         .where(T.id == task_id, ACTIVE)
         .values(status="cancelled", finished_at=now or utcnow(), last_error="cancelled by a user")
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     return bool(done)
 
 
@@ -68,7 +68,7 @@ def set_batch_priority(session: Session, batch_id: int, priority: int) -> int:
     raise. Returns how many tasks changed. The caller commits."""
     return session.execute(
         update(T).where(T.batch_id == batch_id, T.status == "pending").values(priority=priority)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
 
 
 def counts_by_type_status(session: Session) -> dict[str, dict[str, int]]:

@@ -383,24 +383,24 @@ def run_worker(
 
     load_task_modules()
     own_engine = engine is None
-    concurrency = concurrency or getattr(settings, "worker_concurrency", 1)
+    concurrency = concurrency or int(getattr(settings, "worker_concurrency", 1) or 1)
     engine = engine or worker_engine(settings.resolved_database_url(), concurrency)
     options.setdefault("poll_interval", getattr(settings, "worker_poll_interval", 0.25))
     worker = Worker(engine, concurrency=concurrency, types=types, settings=settings, **options)
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     if not in_process and threading.current_thread() is threading.main_thread():
 
-        def on_signal(signum: int, _frame: Any) -> None:
+        def on_signal(signum: int, _frame: Any) -> None:  # noqa: ARG001
             log.info("signal %d: stopping (again to skip the grace period)", signum)
             worker.request_stop(hurry=worker.stopping.is_set())
 
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, on_signal)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
     try:
         worker.run(stop_event)
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if own_engine:
             engine.dispose()
     return worker

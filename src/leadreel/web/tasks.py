@@ -52,7 +52,7 @@ def _active(limit: int = RECENT) -> list[ProcessingTask]:
 
 def _batches() -> list[dict[str, Any]]:
     """Progress of the batches that still have waiting or running tasks."""
-    ids = db.session.scalars(
+    found = db.session.scalars(
         select(ProcessingTask.batch_id)
         .where(
             ProcessingTask.batch_id.is_not(None),
@@ -62,6 +62,7 @@ def _batches() -> list[dict[str, Any]]:
         .order_by(func.min(ProcessingTask.priority), ProcessingTask.batch_id)
         .limit(RECENT)
     ).all()
+    ids = [i for i in found if i is not None]
     names = {
         row.id: row.name
         for row in db.session.execute(
