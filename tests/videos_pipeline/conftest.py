@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from leadreel.extensions import db as _db
 from leadreel.models import Company, Lead, MediaAsset, ProcessingTask, User
 from leadreel.services.videos import library, tasks, template_store
+from leadreel.services.videos.browser_service import close_browser
 from leadreel.services.videos.media import generate_demo_clips
 from leadreel.services.videos.screenshots import CapturedImage, CaptureResult
 from leadreel.tasks.worker import Worker
@@ -87,7 +88,7 @@ def site() -> Iterator[LocalSite]:
     server = LocalSite()
     yield server
     server.close()
-    tasks.close_browser()
+    close_browser()
 
 
 @pytest.fixture(scope="session")
@@ -102,8 +103,13 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def build_app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
-              demo_files: Path, **overrides: Any) -> Flask:
+def build_app(
+    make_app: Callable[..., Flask],
+    site: LocalSite,
+    down_port: int,
+    demo_files: Path,
+    **overrides: Any,
+) -> Flask:
     """An app whose egress filter lets the local site through, with the demo media loaded."""
     app = make_app(screenshot_allow=f"127.0.0.1:{site.port},127.0.0.1:{down_port}", **overrides)
     app.config["WTF_CSRF_ENABLED"] = False
@@ -116,8 +122,7 @@ def build_app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int,
-        demo_files: Path) -> Flask:
+def app(make_app: Callable[..., Flask], site: LocalSite, down_port: int, demo_files: Path) -> Flask:
     return build_app(make_app, site, down_port, demo_files)
 
 
@@ -134,12 +139,26 @@ def tiny_spec(session: Session, **extra: Any) -> dict[str, Any]:
     spec = {
         "output": {"width": 320, "height": 180, "fps": 15},
         "segments": [
-            {"type": "pip", "id": "site", "clip": clip, "duration": 1.0, "size": 0.3,
-             "margin": 8, "circle": True, "background": {"source": "website_scroll"},
-             "texts": [{"text": "For {company_name}", "position": "top_left"}]},
-            {"type": "audio_over_image", "id": "ads", "clip": outro, "duration": 1.0,
-             "image": {"source": "ads"}, "zoom": 0.05,
-             "texts": [{"text": "Bye {first_name}", "position": "bottom"}]},
+            {
+                "type": "pip",
+                "id": "site",
+                "clip": clip,
+                "duration": 1.0,
+                "size": 0.3,
+                "margin": 8,
+                "circle": True,
+                "background": {"source": "website_scroll"},
+                "texts": [{"text": "For {company_name}", "position": "top_left"}],
+            },
+            {
+                "type": "audio_over_image",
+                "id": "ads",
+                "clip": outro,
+                "duration": 1.0,
+                "image": {"source": "ads"},
+                "zoom": 0.05,
+                "texts": [{"text": "Bye {first_name}", "position": "bottom"}],
+            },
         ],
     }
     spec.update(extra)
@@ -150,8 +169,13 @@ def tiny_spec(session: Session, **extra: Any) -> dict[str, Any]:
 def tiny_template(app: Flask) -> Callable[..., int]:
     def make(allow_fallback: bool = True, name: str = "Tiny") -> int:
         with app.app_context():
-            row = template_store.create_template(_db.session, name, tiny_spec(_db.session),
-                                                 allow_fallback=allow_fallback, is_default=True)
+            row = template_store.create_template(
+                _db.session,
+                name,
+                tiny_spec(_db.session),
+                allow_fallback=allow_fallback,
+                is_default=True,
+            )
             _db.session.commit()
             return row.id
 
@@ -160,16 +184,33 @@ def tiny_template(app: Flask) -> Callable[..., int]:
 
 @pytest.fixture
 def make_lead(app: Flask) -> Callable[..., int]:
-    def make(owner: User | None, *, first: str = "Ann", company: str = "Acme",
-             website: str | None = None, ads_url: str | None = None,
-             screenshots: dict[str, Any] | None = None) -> int:
+    def make(
+        owner: User | None,
+        *,
+        first: str = "Ann",
+        company: str = "Acme",
+        website: str | None = None,
+        ads_url: str | None = None,
+        screenshots: dict[str, Any] | None = None,
+    ) -> int:
         with app.app_context():
-            comp = Company(name=company, name_key=company.lower(), domain=f"{company.lower()}.test",
-                           website=website, ads_url=ads_url, screenshots=screenshots or {})
+            comp = Company(
+                name=company,
+                name_key=company.lower(),
+                domain=f"{company.lower()}.test",
+                website=website,
+                ads_url=ads_url,
+                screenshots=screenshots or {},
+            )
             _db.session.add(comp)
             _db.session.flush()
-            lead = Lead(first_name=first, last_name="Lee", email=f"{first.lower()}@x.test",
-                        company_id=comp.id, owner_id=owner.id if owner else None)
+            lead = Lead(
+                first_name=first,
+                last_name="Lee",
+                email=f"{first.lower()}@x.test",
+                company_id=comp.id,
+                owner_id=owner.id if owner else None,
+            )
             _db.session.add(lead)
             _db.session.commit()
             return lead.id
@@ -196,10 +237,17 @@ def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
     """Run a real worker on a thread until no due video task is pending or running."""
     engine = _db.engine
     assert engine is not None
-    worker = Worker(engine, types=[tasks.SCREENSHOT, tasks.RENDER],
-                    settings=app.config["SETTINGS"], concurrency=concurrency,
-                    poll_interval=0.05, heartbeat_interval=1.0, stale_after=30, listen=False,
-                    grace_period=5)
+    worker = Worker(
+        engine,
+        types=[tasks.SCREENSHOT, tasks.RENDER],
+        settings=app.config["SETTINGS"],
+        concurrency=concurrency,
+        poll_interval=0.05,
+        heartbeat_interval=1.0,
+        stale_after=30,
+        listen=False,
+        grace_period=5,
+    )
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
@@ -208,10 +256,13 @@ def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
         while time.monotonic() < deadline:
             time.sleep(0.1)
             with Session(engine) as session:
-                busy = session.scalar(select(func.count(ProcessingTask.id)).where(
-                    ProcessingTask.status.in_(("pending", "running")),
-                    ProcessingTask.type.in_((tasks.SCREENSHOT, tasks.RENDER)),
-                    ProcessingTask.run_after < HELD))
+                busy = session.scalar(
+                    select(func.count(ProcessingTask.id)).where(
+                        ProcessingTask.status.in_(("pending", "running")),
+                        ProcessingTask.type.in_((tasks.SCREENSHOT, tasks.RENDER)),
+                        ProcessingTask.run_after < HELD,
+                    )
+                )
             if not busy:
                 break
         else:
@@ -219,4 +270,3 @@ def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
     finally:
         stop.set()
         thread.join(30)
-

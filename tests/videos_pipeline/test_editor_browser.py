@@ -35,15 +35,17 @@ def page() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         yield context.new_page()
         browser.close()
 
 
-def test_live_preview_and_field_errors(live_server, page, make_user, make_lead, tiny_template,
-                                       shots_dir):
+def test_live_preview_and_field_errors(
+    live_server, page, make_user, make_lead, tiny_template, shots_dir
+):
     manager = make_user("manager")
     make_lead(manager, screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
@@ -59,11 +61,14 @@ def test_live_preview_and_field_errors(live_server, page, make_user, make_lead, 
     page.goto(f"{live_server}/videos/templates/{template_id}")
 
     # the website screenshot (solid blue in the fake capture) fills the pip segment's background
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const c = document.querySelector('[data-stage]');
         const [r, g, b] = c.getContext('2d').getImageData(c.width / 2, c.height / 3, 1, 1).data;
         return b > 200 && r < 60 && g < 60;
-    }""", timeout=15000)
+    }""",
+        timeout=15000,
+    )
     assert page.locator("[data-time]").inner_text().endswith("/ 2.0 s")
 
     spec = json.loads(page.input_value("[data-spec]"))
@@ -73,12 +78,16 @@ def test_live_preview_and_field_errors(live_server, page, make_user, make_lead, 
 
     # scrub to the ads segment: the yellow ads image replaces the site
     page.eval_on_selector(
-        "[data-scrub]", "el => { el.value = 800; el.dispatchEvent(new Event('input')); }")
-    page.wait_for_function("""() => {
+        "[data-scrub]", "el => { el.value = 800; el.dispatchEvent(new Event('input')); }"
+    )
+    page.wait_for_function(
+        """() => {
         const c = document.querySelector('[data-stage]');
         const [r, g, b] = c.getContext('2d').getImageData(c.width / 2, c.height / 3, 1, 1).data;
         return r > 200 && g > 200 && b < 80;
-    }""", timeout=10000)
+    }""",
+        timeout=10000,
+    )
     page.click("[data-add-segment=fullscreen]")
     assert json.loads(page.input_value("[data-spec]"))["segments"][-1]["type"] == "fullscreen"
     assert "{first_name} = Ann" in page.inner_text("[data-variables]")

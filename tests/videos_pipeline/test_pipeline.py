@@ -9,6 +9,7 @@ from leadreel.errors import NotFound, PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.models import ProcessingTask, User, Video
 from leadreel.services.videos import pipeline, tasks, template_store
+from leadreel.services.videos import samples as sample_runs
 from leadreel.services.videos.pipeline import Selection
 
 from .conftest import build_app
@@ -29,8 +30,9 @@ def test_start_creates_video_and_chain_once(app, make_user, make_lead, tiny_temp
     lead_id = make_lead(rep)
     template_id = tiny_template()
     with app.app_context():
-        result = pipeline.start_renders(db.session, _user(rep), Selection(lead_ids=[lead_id]),
-                                        template_id)
+        result = pipeline.start_renders(
+            db.session, _user(rep), Selection(lead_ids=[lead_id]), template_id
+        )
         db.session.commit()
         assert len(result.started) == 1 and not result.held
         task = db.session.scalar(select(ProcessingTask))
@@ -76,24 +78,26 @@ def test_samples_first_hold_then_approve(app, make_user, make_lead, tiny_templat
         assert len(result.started) == 2 and len(result.held) == 3
         samples = db.session.scalars(select(Video).where(Video.id.in_(result.started))).all()
         assert all(v.is_sample for v in samples)
-        due = db.session.scalars(select(ProcessingTask).where(
-            ProcessingTask.run_after < pipeline.HOLD_UNTIL)).all()
+        due = db.session.scalars(
+            select(ProcessingTask).where(ProcessingTask.run_after < sample_runs.HOLD_UNTIL)
+        ).all()
         assert {t.payload["video_id"] for t in due} == set(result.started)
         assert all(t.priority < tasks.PRIORITY_RENDER for t in due)
 
-        runs = pipeline.held_runs(db.session, user)
+        runs = sample_runs.held_runs(db.session, user)
         assert len(runs) == 1 and runs[0].held_count == 3
         assert {v.id for v in runs[0].samples} == set(result.started)
         assert not runs[0].samples_done
 
-        assert pipeline.approve_samples(db.session, user, result.run_id) == 3
+        assert sample_runs.approve_samples(db.session, user, result.run_id) == 3
         db.session.commit()
-        assert pipeline.held_runs(db.session, user) == []
-        held = db.session.scalars(select(ProcessingTask).where(
-            ProcessingTask.run_after >= pipeline.HOLD_UNTIL)).all()
+        assert sample_runs.held_runs(db.session, user) == []
+        held = db.session.scalars(
+            select(ProcessingTask).where(ProcessingTask.run_after >= sample_runs.HOLD_UNTIL)
+        ).all()
         assert held == []
         with pytest.raises(NotFound):
-            pipeline.approve_samples(db.session, user, result.run_id)
+            sample_runs.approve_samples(db.session, user, result.run_id)
 
 
 def test_samples_reject_cancels_the_rest(app, make_user, make_lead, tiny_template):
@@ -104,10 +108,10 @@ def test_samples_reject_cancels_the_rest(app, make_user, make_lead, tiny_templat
     with app.app_context():
         result = pipeline.start_renders(db.session, _user(rep), Selection(lead_ids=ids), samples=1)
         db.session.commit()
-        assert pipeline.held_runs(db.session, _user(other)) == []
+        assert sample_runs.held_runs(db.session, _user(other)) == []
         with pytest.raises(PermissionDenied):
-            pipeline.reject_samples(db.session, _user(other), result.run_id)
-        assert pipeline.reject_samples(db.session, _user(rep), result.run_id) == 2
+            sample_runs.reject_samples(db.session, _user(other), result.run_id)
+        assert sample_runs.reject_samples(db.session, _user(rep), result.run_id) == 2
         db.session.commit()
         assert [v.id for v in db.session.scalars(select(Video))] == result.started
         statuses = sorted(t.status for t in db.session.scalars(select(ProcessingTask)))
@@ -149,8 +153,9 @@ def test_rerender_and_reconcile(app, make_user, make_lead, tiny_template):
         again = pipeline.rerender(db.session, user, first.started[0])
         db.session.commit()
         assert len(again.started) == 1
-        payload = db.session.scalar(select(ProcessingTask).where(
-            ProcessingTask.status == "pending")).payload
+        payload = db.session.scalar(
+            select(ProcessingTask).where(ProcessingTask.status == "pending")
+        ).payload
         assert payload["refresh"] is True
 
 
@@ -202,7 +207,8 @@ def test_demo_media_and_default_template(app):
         assert all(seg.clip.isdigit() for seg in model.segments)
         from leadreel.services.videos import library
 
-        library.ensure_demo_media(db.session, app.config["SETTINGS"], seconds=1.5,
-                                  size=(320, 180))  # idempotent
+        library.ensure_demo_media(
+            db.session, app.config["SETTINGS"], seconds=1.5, size=(320, 180)
+        )  # idempotent
         assert len(library.list_media(db.session)) == 4
         assert len(template_store.list_templates(db.session)) == 1

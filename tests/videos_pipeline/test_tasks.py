@@ -11,6 +11,7 @@ from sqlalchemy import select
 from leadreel.extensions import db
 from leadreel.models import Company, Lead, ProcessingTask, User, Video
 from leadreel.services.videos import pipeline, tasks
+from leadreel.services.videos import samples as sample_runs
 from leadreel.services.videos.pipeline import Selection
 from leadreel.services.videos.screenshots import CaptureResult
 
@@ -19,8 +20,9 @@ from .conftest import drain, fake_capture
 
 def _start(app, user, lead_id: int, template_id: int) -> int:
     with app.app_context():
-        result = pipeline.start_renders(db.session, db.session.get(User, user.id),
-                                        Selection(lead_ids=[lead_id]), template_id)
+        result = pipeline.start_renders(
+            db.session, db.session.get(User, user.id), Selection(lead_ids=[lead_id]), template_id
+        )
         db.session.commit()
         return result.started[0]
 
@@ -41,24 +43,31 @@ def test_render_end_to_end(app, make_user, make_lead, tiny_template, shots_dir):
         with av.open(video.file_path) as container:
             assert container.streams.video[0].codec_context.name == "h264"
             assert container.streams.audio[0].codec_context.name == "aac"
-            assert (container.streams.video[0].codec_context.width,
-                    container.streams.video[0].codec_context.height) == (320, 180)
+            assert (
+                container.streams.video[0].codec_context.width,
+                container.streams.video[0].codec_context.height,
+            ) == (320, 180)
         with open(video.file_path, "rb") as fh:  # faststart: moov before mdat
             head = fh.read(4096)
-        assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1
-                                             or head.find(b"moov") < head.find(b"mdat"))
+        assert head.find(b"moov") != -1 and (
+            head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat")
+        )
         rows = db.session.scalars(select(ProcessingTask).order_by(ProcessingTask.id)).all()
         assert [(t.type, t.status) for t in rows] == [
-            (tasks.SCREENSHOT, "succeeded"), (tasks.RENDER, "succeeded")]
+            (tasks.SCREENSHOT, "succeeded"),
+            (tasks.RENDER, "succeeded"),
+        ]
         assert rows[0].result.get("reused") is True  # a fresh capture is shared, not redone
         assert rows[1].progress == 1.0 and rows[1].result["video_id"] == video_id
 
 
-def test_fallback_not_allowed_stops_with_reason(app, make_user, make_lead, tiny_template,
-                                                shots_dir):
+def test_fallback_not_allowed_stops_with_reason(
+    app, make_user, make_lead, tiny_template, shots_dir
+):
     rep = make_user("rep")
-    lead_id = make_lead(rep, company="Downco",
-                        screenshots=fake_capture(shots_dir, website_source="card"))
+    lead_id = make_lead(
+        rep, company="Downco", screenshots=fake_capture(shots_dir, website_source="card")
+    )
     video_id = _start(app, rep, lead_id, tiny_template(allow_fallback=False))
     drain(app)
     with app.app_context():
@@ -66,8 +75,9 @@ def test_fallback_not_allowed_stops_with_reason(app, make_user, make_lead, tiny_
         assert video.status == "failed"
         assert "Downco could not be captured (ERR_CONNECTION_REFUSED)" in video.error
         assert "does not allow a fallback" in video.error
-        render = db.session.scalar(select(ProcessingTask).where(
-            ProcessingTask.type == tasks.RENDER))
+        render = db.session.scalar(
+            select(ProcessingTask).where(ProcessingTask.type == tasks.RENDER)
+        )
         assert render.status == "failed" and render.attempts == 1  # permanent: no retry
 
 
@@ -88,13 +98,16 @@ def test_missing_clip_is_permanent(app, make_user, make_lead, tiny_template, sho
 
 
 @pytest.mark.browser
-def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template, site,
-                                        down_port):
+def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template, site, down_port):
     rep = make_user("rep")
     live = make_lead(rep, company="Acme", website=site.url("/"), ads_url=site.url("/ads"))
-    down = make_lead(rep, first="Dan", company="Downco",
-                     website=f"http://127.0.0.1:{down_port}/",
-                     ads_url=f"http://127.0.0.1:{down_port}/ads")
+    down = make_lead(
+        rep,
+        first="Dan",
+        company="Downco",
+        website=f"http://127.0.0.1:{down_port}/",
+        ads_url=f"http://127.0.0.1:{down_port}/ads",
+    )
     template_id = tiny_template(allow_fallback=False)
     live_video = _start(app, rep, live, template_id)
     down_video = _start(app, rep, down, template_id)
@@ -104,7 +117,8 @@ def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template
         assert ok.status == "rendered", ok.error
         assert ok.screenshot_source == "live"
         capture = CaptureResult.from_json(
-            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme")))
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme"))
+        )
         assert capture.website.source == "live" and capture.ads.source == "live"
         assert capture.website.height > 720  # the full scrolling page
         assert Path(capture.website_viewport.path).is_file()
@@ -113,7 +127,8 @@ def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template
         assert failed.status == "failed"
         assert "Downco could not be captured" in failed.error
         down_capture = CaptureResult.from_json(
-            db.session.scalar(select(Company.screenshots).where(Company.name == "Downco")))
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Downco"))
+        )
         assert down_capture.website.source == "card" and down_capture.website.error
         assert Path(down_capture.website.path).is_file()
 
@@ -130,7 +145,8 @@ def test_screenshot_live_then_fallbacks(app, make_user, make_lead, tiny_template
         assert video.status == "rendered", video.error
         assert video.screenshot_source == "previous"
         capture = CaptureResult.from_json(
-            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme")))
+            db.session.scalar(select(Company.screenshots).where(Company.name == "Acme"))
+        )
         assert capture.website.source == "previous" and capture.website.error
         assert Path(capture.website.path).is_file()
 
@@ -153,7 +169,6 @@ def test_progress_goes_to_task_and_video(app, make_user, make_lead, tiny_templat
     assert seen == [0.1, 0.55]
     with app.app_context():
         assert db.session.get(Video, video_id).progress == 0.1  # throttled: first write only
-
 
 
 def test_no_browser_falls_back_to_a_title_card(make_app, site, down_port, demo_files):
@@ -188,22 +203,27 @@ def test_no_browser_falls_back_to_a_title_card(make_app, site, down_port, demo_f
 def test_held_renders_wait_for_approval(app, make_user, make_lead, tiny_template, shots_dir):
     """A real worker renders the samples only; the rest run after approval."""
     manager = make_user("manager")
-    ids = [make_lead(manager, first=f"P{i}", company=f"C{i}",
-                     screenshots=fake_capture(shots_dir / str(i))) for i in range(3)]
+    ids = [
+        make_lead(
+            manager, first=f"P{i}", company=f"C{i}", screenshots=fake_capture(shots_dir / str(i))
+        )
+        for i in range(3)
+    ]
     template_id = tiny_template()
     with app.app_context():
         user = db.session.get(User, manager.id)
-        result = pipeline.start_renders(db.session, user, Selection(lead_ids=ids), template_id,
-                                        samples=1)
+        result = pipeline.start_renders(
+            db.session, user, Selection(lead_ids=ids), template_id, samples=1
+        )
         db.session.commit()
     drain(app)
     with app.app_context():
         statuses = {v.id: v.status for v in db.session.scalars(select(Video))}
         assert statuses[result.started[0]] == "rendered"
         assert {statuses[i] for i in result.held} == {"queued"}
-        [run] = pipeline.held_runs(db.session, db.session.get(User, manager.id))
+        [run] = sample_runs.held_runs(db.session, db.session.get(User, manager.id))
         assert run.samples_done
-        pipeline.approve_samples(db.session, db.session.get(User, manager.id), result.run_id)
+        sample_runs.approve_samples(db.session, db.session.get(User, manager.id), result.run_id)
         db.session.commit()
     drain(app)
     with app.app_context():
@@ -215,8 +235,12 @@ def test_leads_of_one_company_share_a_capture(app, make_user, tiny_template, sit
     """Two tasks running at once for the same company: the browser captures it once."""
     rep = make_user("rep")
     with app.app_context():
-        company = Company(name="Shared", name_key="shared", website=site.url("/?shared=1"),
-                          ads_url=site.url("/ads?shared=1"))
+        company = Company(
+            name="Shared",
+            name_key="shared",
+            website=site.url("/?shared=1"),
+            ads_url=site.url("/ads?shared=1"),
+        )
         db.session.add(company)
         db.session.flush()
         leads = [Lead(first_name=n, company_id=company.id, owner_id=rep.id) for n in "AB"]
@@ -233,4 +257,3 @@ def test_leads_of_one_company_share_a_capture(app, make_user, tiny_template, sit
         # two tasks writing at once on SQLite: no attempt lost to "database is locked"
         assert {t.attempts for t in db.session.scalars(select(ProcessingTask))} == {1}
     assert site.requests.count("/?shared=1") == 1
-

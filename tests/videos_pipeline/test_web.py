@@ -22,8 +22,9 @@ def _rendered_video(app, owner, make_lead, tiny_template, shots_dir) -> int:
     lead_id = make_lead(owner, screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
     with app.app_context():
-        result = pipeline.start_renders(db.session, db.session.get(User, owner.id),
-                                        Selection(lead_ids=[lead_id]), template_id)
+        result = pipeline.start_renders(
+            db.session, db.session.get(User, owner.id), Selection(lead_ids=[lead_id]), template_id
+        )
         db.session.commit()
     drain(app)
     return result.started[0]
@@ -33,8 +34,15 @@ def test_pages_render(app, client, make_user, login, make_lead, tiny_template, s
     manager = make_user("manager")
     video_id = _rendered_video(app, manager, make_lead, tiny_template, shots_dir)
     login(manager)
-    for url in ("/videos/", "/videos/render", "/videos/media", "/videos/templates",
-                "/videos/templates/new", f"/videos/{video_id}", "/videos/render?q=ann"):
+    for url in (
+        "/videos/",
+        "/videos/render",
+        "/videos/media",
+        "/videos/templates",
+        "/videos/templates/new",
+        f"/videos/{video_id}",
+        "/videos/render?q=ann",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     page = client.get("/videos/").get_data(as_text=True)
@@ -46,8 +54,9 @@ def test_pages_render(app, client, make_user, login, make_lead, tiny_template, s
     assert "<video" in player and f"/videos/{video_id}/file/video" in player
 
 
-def test_file_routes_check_the_lead(app, client, make_user, login, make_lead, tiny_template,
-                                    shots_dir):
+def test_file_routes_check_the_lead(
+    app, client, make_user, login, make_lead, tiny_template, shots_dir
+):
     owner, other = make_user("rep"), make_user("rep")
     video_id = _rendered_video(app, owner, make_lead, tiny_template, shots_dir)
     login(other)
@@ -69,8 +78,9 @@ def test_file_routes_check_the_lead(app, client, make_user, login, make_lead, ti
     assert client.get(f"/videos/leads/{lead_id}/screenshot/website").status_code == 200
 
 
-def test_rep_cannot_start_renders_for_others(app, client, make_user, login, make_lead,
-                                             tiny_template):
+def test_rep_cannot_start_renders_for_others(
+    app, client, make_user, login, make_lead, tiny_template
+):
     alice, bob = make_user("rep"), make_user("rep")
     bobs = make_lead(bob)
     tiny_template()
@@ -81,14 +91,16 @@ def test_rep_cannot_start_renders_for_others(app, client, make_user, login, make
         assert db.session.scalars(select(Video)).all() == []
 
 
-def test_render_form_samples_then_approve(app, client, make_user, login, make_lead,
-                                          tiny_template):
+def test_render_form_samples_then_approve(app, client, make_user, login, make_lead, tiny_template):
     manager = make_user("manager")
     ids = [make_lead(manager, first=f"P{i}", company=f"C{i}") for i in range(3)]
     tiny_template()
     login(manager)
-    response = client.post("/videos/render", data={"ids": ",".join(map(str, ids)),
-                                                    "samples": "1"}, follow_redirects=True)
+    response = client.post(
+        "/videos/render",
+        data={"ids": ",".join(map(str, ids)), "samples": "1"},
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "1 render(s) queued; 2 waiting for your approval" in page
     assert 'data-testid="samples-run"' in page
@@ -103,14 +115,19 @@ def test_render_form_samples_then_approve(app, client, make_user, login, make_le
 def test_media_upload_validation(app, client, make_user, login):
     manager = make_user("manager")
     login(manager)
-    bad = client.post("/videos/media", data={"file": (io.BytesIO(b"not a video" * 100),
-                                                      "talk.mp4")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        "/videos/media",
+        data={"file": (io.BytesIO(b"not a video" * 100), "talk.mp4")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "talk.mp4: not a readable video file" in text
-    wrong = client.post("/videos/media", data={"file": (io.BytesIO(b"x"), "notes.txt")},
-                        content_type="multipart/form-data")
+    wrong = client.post(
+        "/videos/media",
+        data={"file": (io.BytesIO(b"x"), "notes.txt")},
+        content_type="multipart/form-data",
+    )
     assert wrong.status_code == 400 and "unsupported file type" in wrong.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(MediaAsset).where(MediaAsset.name == "talk")) is None
@@ -118,9 +135,12 @@ def test_media_upload_validation(app, client, make_user, login):
         assert sorted(p.name for p in media.iterdir() if p.is_file()) == []
         demo = db.session.scalar(select(MediaAsset).where(MediaAsset.name == "Demo intro"))
         clip = Path(demo.path).read_bytes()
-    good = client.post("/videos/media", data={"file": (io.BytesIO(clip), "hello.mp4"),
-                                              "name": "Hello"},
-                       content_type="multipart/form-data", follow_redirects=True)
+    good = client.post(
+        "/videos/media",
+        data={"file": (io.BytesIO(clip), "hello.mp4"), "name": "Hello"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert good.status_code == 200 and "Hello added." in good.get_data(as_text=True)
     with app.app_context():
         asset = db.session.scalar(select(MediaAsset).where(MediaAsset.name == "Hello"))
@@ -150,8 +170,10 @@ def test_template_editor_errors_per_field(app, client, make_user, login, tiny_te
     bad = json.loads(json.dumps(spec))
     bad["segments"][0]["size"] = 3
     bad["segments"][1]["texts"][0]["color"] = "not a colour!"
-    response = client.post(f"/videos/templates/{template_id}",
-                           data={"name": "Tiny", "spec": json.dumps(bad), "allow_fallback": "on"})
+    response = client.post(
+        f"/videos/templates/{template_id}",
+        data={"name": "Tiny", "spec": json.dumps(bad), "allow_fallback": "on"},
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "<code>segments.0.size</code>" in page
@@ -162,20 +184,25 @@ def test_template_editor_errors_per_field(app, client, make_user, login, tiny_te
     assert syntax["ok"] is False and "not valid JSON" in syntax["errors"][0]["message"]
     live = client.post("/videos/templates/validate", json={"spec": json.dumps(bad)}).get_json()
     assert {e["loc"] for e in live["errors"]} == {"segments.0.size", "segments.1.texts.0.color"}
-    assert client.post("/videos/templates/validate",
-                       json={"spec": json.dumps(spec)}).get_json() == {"ok": True, "errors": []}
+    assert client.post(
+        "/videos/templates/validate", json={"spec": json.dumps(spec)}
+    ).get_json() == {"ok": True, "errors": []}
     good = json.loads(json.dumps(spec))
     good["segments"][0]["size"] = 0.4
-    response = client.post(f"/videos/templates/{template_id}",
-                           data={"name": "Tiny", "spec": json.dumps(good)}, follow_redirects=True)
+    response = client.post(
+        f"/videos/templates/{template_id}",
+        data={"name": "Tiny", "spec": json.dumps(good)},
+        follow_redirects=True,
+    )
     assert "version 2" in response.get_data(as_text=True)
     with app.app_context():
         row = db.session.get(TemplateRow, template_id)
         assert row.version == 2 and row.allow_fallback is False
 
 
-def test_live_preview_data_and_real_preview(app, client, make_user, login, make_lead,
-                                            tiny_template, shots_dir):
+def test_live_preview_data_and_real_preview(
+    app, client, make_user, login, make_lead, tiny_template, shots_dir
+):
     manager = make_user("manager")
     lead_id = make_lead(manager, first="Ann", screenshots=fake_capture(shots_dir))
     template_id = tiny_template()
@@ -187,8 +214,9 @@ def test_live_preview_data_and_real_preview(app, client, make_user, login, make_
     assert client.get(data["assets"][0]["url"]).status_code == 200
     with app.app_context():
         spec = template_store.get_template(db.session, template_id).spec
-    started = client.post("/videos/templates/preview",
-                          json={"spec": json.dumps(spec), "lead_id": lead_id}).get_json()
+    started = client.post(
+        "/videos/templates/preview", json={"spec": json.dumps(spec), "lead_id": lead_id}
+    ).get_json()
     drain(app)
     status = client.get(started["status_url"]).get_json()
     assert status["status"] == "succeeded", status
@@ -199,8 +227,9 @@ def test_live_preview_data_and_real_preview(app, client, make_user, login, make_
         assert db.session.scalars(select(Video)).all() == []  # previews are not lead videos
 
 
-def test_lead_page_partial_shows_status_and_source(app, make_user, make_lead, tiny_template,
-                                                   shots_dir):
+def test_lead_page_partial_shows_status_and_source(
+    app, make_user, make_lead, tiny_template, shots_dir
+):
     from flask import render_template_string
 
     from leadreel.models import Lead

@@ -36,8 +36,11 @@ from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
 
 bp = Blueprint("studio", __name__)
-FILE_KINDS = {"video": ("file_path", "video/mp4"), "thumbnail": ("thumbnail_path", "image/jpeg"),
-              "preview": ("preview_path", "image/gif")}
+FILE_KINDS = {
+    "video": ("file_path", "video/mp4"),
+    "thumbnail": ("thumbnail_path", "image/jpeg"),
+    "preview": ("preview_path", "image/gif"),
+}
 IMAGE_KEYS = ("website", "website_viewport", "ads")
 
 
@@ -121,6 +124,7 @@ def media():  # type: ignore[no-untyped-def]
 @require("media.manage")
 def media_delete(asset_id: int):  # type: ignore[no-untyped-def]
     """Delete a media file unless a template uses it."""
+
     def delete() -> bool:
         library.delete_media(db.session, app_settings(), asset_id)
         return True

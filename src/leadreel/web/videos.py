@@ -30,6 +30,7 @@ from leadreel.models import ImportBatch, Lead, Video
 from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.permissions import can, scope_batches, scope_leads
 from leadreel.services.videos import library, pipeline, template_store
+from leadreel.services.videos import samples as sample_runs
 from leadreel.services.videos.pipeline import Selection
 from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
@@ -68,7 +69,7 @@ def index():  # type: ignore[no-untyped-def]
         page=page,
         has_next=len(rows) > PAGE_SIZE,
         status=status,
-        runs=pipeline.held_runs(db.session, user()),
+        runs=sample_runs.held_runs(db.session, user()),
     )
 
 
@@ -118,8 +119,9 @@ def show(video_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     capture = previous_capture(lead.company.screenshots) if lead.company else None
     template = db.session.get(TemplateRow, video.template_id) if video.template_id else None
-    return render_template("videos/show.html", video=video, lead=lead, capture=capture,
-                           template=template)
+    return render_template(
+        "videos/show.html", video=video, lead=lead, capture=capture, template=template
+    )
 
 
 @bp.route("/<int:video_id>/file/<kind>")
@@ -207,7 +209,8 @@ def render():  # type: ignore[no-untyped-def]
 @require("renders.start")
 def decide(run_id: str, decision: str):  # type: ignore[no-untyped-def]
     """Approve (render the rest) or reject (cancel the rest) a samples-first run."""
-    action = {"approve": pipeline.approve_samples, "reject": pipeline.reject_samples}.get(decision)
+    actions = {"approve": sample_runs.approve_samples, "reject": sample_runs.reject_samples}
+    action = actions.get(decision)
     if action is None:
         abort(404)
     count = call_service(lambda: action(db.session, user(), run_id))

@@ -35,8 +35,12 @@ from leadreel.services.videos.media import (
 
 CLIP_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
-DEMO_NAMES = {"intro": "Demo intro", "walkthrough": "Demo walkthrough", "outro": "Demo outro",
-              "demo_image": "Demo image"}
+DEMO_NAMES = {
+    "intro": "Demo intro",
+    "walkthrough": "Demo walkthrough",
+    "outro": "Demo outro",
+    "demo_image": "Demo image",
+}
 
 
 def media_dir(settings: Settings) -> Path:
@@ -67,15 +71,19 @@ def _describe(path: Path, kind: str) -> dict[str, Any]:
             video = info.video
             assert video is not None  # validate_clip refuses files without video
             return {
-                "duration": info.duration, "width": video.width, "height": video.height,
+                "duration": info.duration,
+                "width": video.width,
+                "height": video.height,
                 "has_audio": info.audio is not None,
-                "info": {"container": info.container, "video_codec": video.codec,
-                         "fps": video.fps,
-                         "audio_codec": info.audio.codec if info.audio else None},
+                "info": {
+                    "container": info.container,
+                    "video_codec": video.codec,
+                    "fps": video.fps,
+                    "audio_codec": info.audio.codec if info.audio else None,
+                },
             }
         width, height = validate_image(path)
-        return {"duration": None, "width": width, "height": height, "has_audio": False,
-                "info": {}}
+        return {"duration": None, "width": width, "height": height, "has_audio": False, "info": {}}
     except MediaValidationError as exc:
         raise ValidationError(str(exc)) from None
 
@@ -110,9 +118,14 @@ def add_media(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    asset = MediaAsset(kind=kind, name=(name or Path(filename).stem or "media")[:300],
-                       path=str(target), content_hash=_sha256(target),
-                       uploaded_by_id=uploaded_by_id, **columns)
+    asset = MediaAsset(
+        kind=kind,
+        name=(name or Path(filename).stem or "media")[:300],
+        path=str(target),
+        content_hash=_sha256(target),
+        uploaded_by_id=uploaded_by_id,
+        **columns,
+    )
     session.add(asset)
     session.flush()
     return asset
@@ -203,15 +216,25 @@ def ensure_demo_media(
     from leadreel.services.videos import template_store
 
     width, height = size
-    files = generate_demo_clips(media_dir(settings) / "demo", seconds=seconds, width=width,
-                                height=height, runner=_runner(settings))
+    files = generate_demo_clips(
+        media_dir(settings) / "demo",
+        seconds=seconds,
+        width=width,
+        height=height,
+        runner=_runner(settings),
+    )
     ids: dict[str, str] = {}
     for key, path in files.items():
         asset = session.scalar(select(MediaAsset).where(MediaAsset.path == str(path)))
         if asset is None:
             kind = "image" if key == "demo_image" else "clip"
-            asset = MediaAsset(kind=kind, name=DEMO_NAMES.get(key, key), path=str(path),
-                               content_hash=_sha256(path), **_describe(path, kind))
+            asset = MediaAsset(
+                kind=kind,
+                name=DEMO_NAMES.get(key, key),
+                path=str(path),
+                content_hash=_sha256(path),
+                **_describe(path, kind),
+            )
             session.add(asset)
             session.flush()
         ids[key] = str(asset.id)

@@ -20,10 +20,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadreel.errors import NotFound, PermissionDenied, ValidationError
@@ -32,13 +31,13 @@ from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.permissions import can, require, scope_leads
 from leadreel.services.videos import tasks as video_tasks  # registers the task types
 from leadreel.services.videos import template_store
-from leadreel.tasks.listen import wake_on_commit
-from leadreel.tasks.queue import chain, enqueue, notify
+from leadreel.services.videos.samples import (
+    ACTIVE_STATUSES,
+    HOLD_UNTIL,
+)
+from leadreel.tasks.queue import chain, enqueue
 from leadreel.tasks.registry import PRIORITY_RENDER
 
-ACTIVE_STATUSES = ("queued", "capturing", "rendering")
-HOLD_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
-HELD_AFTER = datetime(8999, 1, 1, tzinfo=UTC)  # run_after beyond this means "held"
 SAMPLE_PRIORITY = PRIORITY_RENDER - 5
 PREVIEW_PRIORITY = PRIORITY_RENDER - 10
 MAX_LEADS_PER_START = 10_000
@@ -90,17 +89,23 @@ def select_leads(session: Session, user: User, selection: Selection) -> list[Lea
         query = query.where(Lead.batch_id == selection.batch_id)
     if selection.q.strip():
         like = f"%{selection.q.strip().lower()}%"
-        query = query.where(or_(
-            func.lower(Lead.first_name).like(like), func.lower(Lead.last_name).like(like),
-            func.lower(Lead.email).like(like), func.lower(Company.name).like(like),
-            func.lower(Company.domain).like(like)))
+        query = query.where(
+            or_(
+                func.lower(Lead.first_name).like(like),
+                func.lower(Lead.last_name).like(like),
+                func.lower(Lead.email).like(like),
+                func.lower(Company.name).like(like),
+                func.lower(Company.domain).like(like),
+            )
+        )
     if selection.status:
         query = query.where(Lead.status == selection.status)
     query = scope_leads(query, user).order_by(Lead.id).limit(MAX_LEADS_PER_START + 1)
     leads = list(session.scalars(query).unique())
     if len(leads) > MAX_LEADS_PER_START:
         raise ValidationError(
-            f"more than {MAX_LEADS_PER_START:,} leads selected; narrow the selection")
+            f"more than {MAX_LEADS_PER_START:,} leads selected; narrow the selection"
+        )
     return leads
 
 
@@ -123,18 +128,35 @@ def start_renders(
     result.skipped = [lead.id for lead in leads if lead.id in busy]
     hold = 0 < samples < len(todo)
     # All Video rows in one flush (one multi-row INSERT), then one chain per lead.
-    videos = [Video(lead_id=lead.id, template_id=row.id, template_version=row.version,
-                    status="queued", progress=0.0, is_sample=hold and i < samples)
-              for i, lead in enumerate(todo)]
+    videos = [
+        Video(
+            lead_id=lead.id,
+            template_id=row.id,
+            template_version=row.version,
+            status="queued",
+            progress=0.0,
+            is_sample=hold and i < samples,
+        )
+        for i, lead in enumerate(todo)
+    ]
     session.add_all(videos)
     session.flush()
     render_spec = model.model_dump(mode="json")
     sample_ids = [v.id for v in videos if v.is_sample]
     for lead, video in zip(todo, videos, strict=True):
         held = hold and not video.is_sample
-        if not _enqueue_chain(session, user, lead, video, render_spec, row.allow_fallback,
-                              run_id=result.run_id, held=held, sample_ids=sample_ids,
-                              refresh=refresh_screenshots):
+        if not _enqueue_chain(
+            session,
+            user,
+            lead,
+            video,
+            render_spec,
+            row.allow_fallback,
+            run_id=result.run_id,
+            held=held,
+            sample_ids=sample_ids,
+            refresh=refresh_screenshots,
+        ):
             result.skipped.append(lead.id)
         elif held:
             result.held.append(video.id)
@@ -149,13 +171,17 @@ def rerender(session: Session, user: User, video_id: int) -> StartResult:
     template_id = video.template_id
     if template_id is not None and session.get(TemplateRow, template_id) is None:
         template_id = None
-    return start_renders(session, user, Selection(lead_ids=[video.lead_id]), template_id,
-                         refresh_screenshots=True)
+    return start_renders(
+        session, user, Selection(lead_ids=[video.lead_id]), template_id, refresh_screenshots=True
+    )
 
 
 def _template_row(session: Session, template_id: int | None) -> TemplateRow:
-    row = (template_store.get_template(session, template_id) if template_id
-           else template_store.get_default(session))
+    row = (
+        template_store.get_template(session, template_id)
+        if template_id
+        else template_store.get_default(session)
+    )
     if row is None:
         raise ValidationError("no video template exists yet; create one first")
     return row
@@ -164,126 +190,67 @@ def _template_row(session: Session, template_id: int | None) -> TemplateRow:
 def _leads_with_active_video(session: Session, lead_ids: Sequence[int]) -> set[int]:
     busy: set[int] = set()
     for start in range(0, len(lead_ids), 500):
-        chunk = list(lead_ids[start:start + 500])
-        busy.update(session.scalars(select(Video.lead_id).where(
-            Video.lead_id.in_(chunk), Video.status.in_(ACTIVE_STATUSES))))
+        chunk = list(lead_ids[start : start + 500])
+        busy.update(
+            session.scalars(
+                select(Video.lead_id).where(
+                    Video.lead_id.in_(chunk), Video.status.in_(ACTIVE_STATUSES)
+                )
+            )
+        )
     return busy
 
 
-def _enqueue_chain(session: Session, user: User, lead: Lead, video: Video,
-                   spec: dict[str, Any], allow_fallback: bool, *, run_id: str, held: bool,
-                   sample_ids: list[int], refresh: bool) -> bool:
+def _enqueue_chain(
+    session: Session,
+    user: User,
+    lead: Lead,
+    video: Video,
+    spec: dict[str, Any],
+    allow_fallback: bool,
+    *,
+    run_id: str,
+    held: bool,
+    sample_ids: list[int],
+    refresh: bool,
+) -> bool:
     """Enqueue screenshot -> render_video for one lead; False (and the Video dropped) when a
     concurrent request queued this lead first."""
-    render_payload = {"video_id": video.id, "lead_id": lead.id, "spec": spec,
-                      "allow_fallback": allow_fallback}
-    payload: dict[str, Any] = {"video_id": video.id, "lead_id": lead.id,
-                               "company_id": lead.company_id, "run": run_id,
-                               "refresh": refresh}
+    render_payload = {
+        "video_id": video.id,
+        "lead_id": lead.id,
+        "spec": spec,
+        "allow_fallback": allow_fallback,
+    }
+    payload: dict[str, Any] = {
+        "video_id": video.id,
+        "lead_id": lead.id,
+        "company_id": lead.company_id,
+        "run": run_id,
+        "refresh": refresh,
+    }
     if held:
         payload |= {"held": True, "samples": sample_ids}
     task = enqueue(
-        session, video_tasks.SCREENSHOT, payload, dedupe_key=f"lead:{lead.id}",
+        session,
+        video_tasks.SCREENSHOT,
+        payload,
+        dedupe_key=f"lead:{lead.id}",
         priority=SAMPLE_PRIORITY if video.is_sample else None,
-        run_after=HOLD_UNTIL if held else None, lead_id=lead.id,
-        company_id=lead.company_id, batch_id=lead.batch_id, created_by_id=user.id,
-        next_task=chain({"type": video_tasks.RENDER, "payload": render_payload,
-                         "dedupe_key": f"lead:{lead.id}"}),
+        run_after=HOLD_UNTIL if held else None,
+        lead_id=lead.id,
+        company_id=lead.company_id,
+        batch_id=lead.batch_id,
+        created_by_id=user.id,
+        next_task=chain(
+            {"type": video_tasks.RENDER, "payload": render_payload, "dedupe_key": f"lead:{lead.id}"}
+        ),
     )
     if task is None or (task.payload or {}).get("video_id") != video.id:
         session.delete(video)
         session.flush()
         return False
     return True
-
-
-@dataclass
-class HeldRun:
-    """A samples-first run waiting for the user's decision."""
-
-    run_id: str
-    created_by_id: int | None
-    held_count: int
-    samples: list[Video]
-
-    @property
-    def samples_done(self) -> bool:
-        return all(v.status not in ACTIVE_STATUSES for v in self.samples)
-
-
-@dataclass(frozen=True)
-class _Held:
-    id: int
-    payload: dict[str, Any]
-    created_by_id: int | None
-
-
-def _held_tasks(session: Session, run_id: str | None = None) -> list[_Held]:
-    """Held first steps, read as (id, payload, creator) only: their ``next_task`` carries a
-    template spec each, too heavy to load for thousands of held renders."""
-    rows = session.execute(select(
-        ProcessingTask.id, ProcessingTask.payload, ProcessingTask.created_by_id).where(
-        ProcessingTask.type == video_tasks.SCREENSHOT, ProcessingTask.status == "pending",
-        ProcessingTask.run_after >= HELD_AFTER))
-    return [_Held(r.id, r.payload, r.created_by_id) for r in rows
-            if (r.payload or {}).get("held") and (run_id is None or r.payload.get("run") == run_id)]
-
-
-def held_runs(session: Session, user: User) -> list[HeldRun]:
-    """Runs whose samples wait for approval, that this user may decide on."""
-    runs: dict[str, HeldRun] = {}
-    for task in _held_tasks(session):
-        run_id = task.payload["run"]
-        if run_id not in runs:
-            if not _may_decide(user, task.created_by_id):
-                continue
-            ids = [int(i) for i in task.payload.get("samples") or []]
-            samples = list(session.scalars(select(Video).where(Video.id.in_(ids)))) if ids else []
-            runs[run_id] = HeldRun(run_id, task.created_by_id, 0, samples)
-        runs[run_id].held_count += 1
-    return list(runs.values())
-
-
-def _may_decide(user: User, created_by_id: int | None) -> bool:
-    return can(user, "renders.start") and (created_by_id == user.id or can(user, "leads.view_all"))
-
-
-def _run_tasks(session: Session, user: User, run_id: str) -> list[_Held]:
-    tasks = _held_tasks(session, run_id)
-    if not tasks:
-        raise NotFound("no renders are waiting for approval in this run")
-    if not _may_decide(user, tasks[0].created_by_id):
-        raise PermissionDenied("only the person who started this run (or a manager) may decide")
-    return tasks
-
-
-def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
-
-
-def approve_samples(session: Session, user: User, run_id: str) -> int:
-    """Release the held renders of a run (they become due now); the caller commits."""
-    ids = [t.id for t in _run_tasks(session, user, run_id)]
-    now = datetime.now(UTC)
-    for chunk in _chunks(ids):
-        session.execute(update(ProcessingTask).where(
-            ProcessingTask.id.in_(chunk), ProcessingTask.status == "pending").values(run_after=now))
-    notify(session, video_tasks.SCREENSHOT)  # wake listening workers at commit
-    wake_on_commit(session)  # and an in-process one
-    return len(ids)
-
-
-def reject_samples(session: Session, user: User, run_id: str) -> int:
-    """Cancel the held renders of a run and drop their Video rows; the caller commits."""
-    tasks = _run_tasks(session, user, run_id)
-    now = datetime.now(UTC)
-    for chunk in _chunks([t.id for t in tasks]):
-        session.execute(update(ProcessingTask).where(
-            ProcessingTask.id.in_(chunk), ProcessingTask.status == "pending").values(
-            status="cancelled", finished_at=now, last_error="samples rejected by a user"))
-    for chunk in _chunks([int(t.payload["video_id"]) for t in tasks]):
-        session.execute(delete(Video).where(Video.id.in_(chunk), Video.status == "queued"))
-    return len(tasks)
 
 
 def get_video(session: Session, user: User, video_id: int) -> Video:
@@ -306,10 +273,14 @@ def lead_variables(lead: Lead) -> dict[str, str]:
     """Text-overlay variables of a lead: its fields, its company's, then extra columns."""
     company = lead.company
     values: dict[str, Any] = {
-        "first_name": lead.first_name, "last_name": lead.last_name,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
         "full_name": lead.full_name or " ".join(p for p in (lead.first_name, lead.last_name) if p),
-        "email": lead.email, "phone": lead.phone or lead.mobile_phone,
-        "job_title": lead.job_title, "city": lead.city, "state": lead.state,
+        "email": lead.email,
+        "phone": lead.phone or lead.mobile_phone,
+        "job_title": lead.job_title,
+        "city": lead.city,
+        "state": lead.state,
         "country": lead.country,
         "company_name": company.name if company else None,
         "company": company.name if company else None,
@@ -337,11 +308,23 @@ def start_preview(session: Session, user: User, spec: str | dict[str, Any], lead
         raise NotFound(f"lead {lead_id} not found")
     model = template_store.parse_spec(spec, session=session)
     low = model.model_copy(update={"output": model.output.model_copy(update=PREVIEW_OUTPUT)})
-    payload = {"preview": True, "lead_id": lead.id, "spec": low.model_dump(mode="json"),
-               "allow_fallback": True, "preset": "ultrafast"}
-    task = enqueue(session, video_tasks.RENDER, payload, dedupe_key=f"preview:user:{user.id}",
-                   priority=PREVIEW_PRIORITY, lead_id=lead.id, company_id=lead.company_id,
-                   created_by_id=user.id)
+    payload = {
+        "preview": True,
+        "lead_id": lead.id,
+        "spec": low.model_dump(mode="json"),
+        "allow_fallback": True,
+        "preset": "ultrafast",
+    }
+    task = enqueue(
+        session,
+        video_tasks.RENDER,
+        payload,
+        dedupe_key=f"preview:user:{user.id}",
+        priority=PREVIEW_PRIORITY,
+        lead_id=lead.id,
+        company_id=lead.company_id,
+        created_by_id=user.id,
+    )
     if task is None:
         raise ValidationError("a preview is being rendered; try again in a moment")
     if task.status == "pending":
@@ -352,8 +335,12 @@ def start_preview(session: Session, user: User, spec: str | dict[str, Any], lead
 
 def get_preview(session: Session, user: User, task_id: int) -> ProcessingTask:
     task = session.get(ProcessingTask, task_id)
-    if (task is None or task.type != video_tasks.RENDER or not (task.payload or {}).get("preview")
-            or (task.created_by_id != user.id and not can(user, "leads.view_all"))):
+    if (
+        task is None
+        or task.type != video_tasks.RENDER
+        or not (task.payload or {}).get("preview")
+        or (task.created_by_id != user.id and not can(user, "leads.view_all"))
+    ):
         raise NotFound(f"preview {task_id} not found")
     return task
 
@@ -368,13 +355,21 @@ def reconcile(session: Session, videos: Sequence[Video]) -> int:
     if not active:
         return 0
     lead_ids = {v.lead_id for v in active}
-    alive = set(session.scalars(select(ProcessingTask.lead_id).where(
-        ProcessingTask.lead_id.in_(lead_ids),
-        ProcessingTask.type.in_((video_tasks.SCREENSHOT, video_tasks.RENDER)),
-        ProcessingTask.status.in_(("pending", "running")))))
+    alive = set(
+        session.scalars(
+            select(ProcessingTask.lead_id).where(
+                ProcessingTask.lead_id.in_(lead_ids),
+                ProcessingTask.type.in_((video_tasks.SCREENSHOT, video_tasks.RENDER)),
+                ProcessingTask.status.in_(("pending", "running")),
+            )
+        )
+    )
     stuck = [v.id for v in active if v.lead_id not in alive]
     if stuck:
-        session.execute(update(Video).where(Video.id.in_(stuck), Video.status.in_(ACTIVE_STATUSES))
-                        .values(status="failed", error="stopped: its task failed or was cancelled"))
+        session.execute(
+            update(Video)
+            .where(Video.id.in_(stuck), Video.status.in_(ACTIVE_STATUSES))
+            .values(status="failed", error="stopped: its task failed or was cancelled")
+        )
         session.expire_all()
     return len(stuck)

@@ -7,7 +7,7 @@ through their own short sessions (SQLite has a single write lock: never hold it 
 capture or an encode).
 
 One Chromium and its egress proxy serve every screenshot task of a worker process; see
-:class:`BrowserService` for why it lives on a thread of its own.
+:mod:`~leadreel.services.videos.browser_service` for why it lives on a thread of its own.
 
 Bad input (an invalid spec, a missing clip, a site that could only be a title card when the
 template forbids fallbacks) raises ``PermanentError``: retrying cannot help.
@@ -15,15 +15,11 @@ template forbids fallbacks) raises ``PermanentError``: retrying cannot help.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import queue
 import shutil
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from leadreel.config import Settings, load_settings
 from leadreel.integrations.browser import Browser, BrowserUnavailable
-from leadreel.integrations.egress import EgressProxy
 from leadreel.integrations.ffmpeg import SubprocessRunner, find_ffmpeg
 from leadreel.models import Company, Lead, Video
 from leadreel.services.videos import library
+from leadreel.services.videos.browser_service import BROWSER, allow_list
 from leadreel.services.videos.cards import title_card
 from leadreel.services.videos.graph import EncodeSettings
 from leadreel.services.videos.plan import RenderError
@@ -65,88 +61,8 @@ _RECENT: dict[str, CaptureResult] = {}  # company dir -> capture; used on the br
 PROGRESS_EVERY = 0.5
 
 
-# -- the shared browser --------------------------------------------------------------------
-
-class BrowserService:
-    """Runs ``fn(browser)`` on the browser's own thread, one call at a time.
-
-    The worker runs each task on a fresh thread, but Playwright's sync API is bound to the
-    thread that started it; so the browser lives on one long-lived daemon thread and tasks
-    hand it work. It starts on the first capture, is reused across leads (each capture
-    gets a fresh context) and is closed at exit or by :func:`close_browser`.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._browser: Browser | None = None
-        self._proxy: EgressProxy | None = None
-        self._key: tuple[str, tuple[str, ...]] | None = None
-
-    def call(self, fn: Callable[[Browser], T], *, chromium_path: str, allow: list[str],
-             timeout: float) -> T:
-        """Run ``fn`` with the shared browser; re-raises what ``fn`` raised, or TimeoutError."""
-        future: Future[Any] = Future()
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="screenshot-browser",
-                                                daemon=True)
-                self._thread.start()
-        key = (chromium_path, tuple(allow))
-        self._jobs.put((lambda: fn(self._ensure(key)), future))
-        return future.result(timeout=timeout)
-
-    def _ensure(self, key: tuple[str, tuple[str, ...]]) -> Browser:
-        """On the browser thread: (re)create browser and proxy when the settings differ."""
-        if self._browser is not None and self._key != key:
-            self._shutdown()
-        if self._browser is None:
-            self._proxy = EgressProxy(allow=list(key[1])).start()
-            self._browser = Browser(proxy=self._proxy, executable_path=key[0])
-            self._key = key
-        return self._browser.start()
-
-    def _loop(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            fn, future = job
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn())
-                except BaseException as exc:  # noqa: BLE001 - handed to the waiting task
-                    future.set_exception(exc)
-        self._shutdown()
-
-    def _shutdown(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._proxy is not None:
-            self._proxy.stop()
-        self._browser = self._proxy = self._key = None
-
-    def close(self, timeout: float = 15.0) -> None:
-        """Close the browser and stop its thread (safe to repeat, or if never started)."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None and thread.is_alive():
-            self._jobs.put(None)
-            thread.join(timeout)
-
-
-BROWSER = BrowserService()
-atexit.register(BROWSER.close)
-
-
-def close_browser() -> None:
-    """Close the process-wide browser; a worker may call this when it stops."""
-    BROWSER.close()
-
-
-def allow_list(settings: Settings) -> list[str]:
-    return [p.strip() for p in (settings.screenshot_allow or "").split(",") if p.strip()]
-
-
 # -- helpers -------------------------------------------------------------------------------
+
 
 def _settings(ctx: TaskContext) -> Settings:
     return ctx.settings if isinstance(ctx.settings, Settings) else load_settings()
@@ -188,8 +104,9 @@ def _fresh(capture: CaptureResult | None) -> bool:
     return all(Path(i.path).is_file() for i in images if i is not None)
 
 
-def _offline_capture(target: CaptureTarget, out_dir: Path, previous: CaptureResult | None,
-                     error: str) -> CaptureResult:
+def _offline_capture(
+    target: CaptureTarget, out_dir: Path, previous: CaptureResult | None, error: str
+) -> CaptureResult:
     """No browser: reuse the last good images, else title cards (same chain as a failed capture)."""
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -197,13 +114,15 @@ def _offline_capture(target: CaptureTarget, out_dir: Path, previous: CaptureResu
         old = getattr(previous, key, None)
         if isinstance(old, CapturedImage) and old.source != "card" and Path(old.path).is_file():
             shutil.copyfile(old.path, out_dir / f"{key}.png")
-            return old.model_copy(update={"path": str(out_dir / f"{key}.png"),
-                                          "source": "previous", "error": error})
+            return old.model_copy(
+                update={"path": str(out_dir / f"{key}.png"), "source": "previous", "error": error}
+            )
         path = title_card(target.name, target.domain, out_dir / f"{key}.png")
         return CapturedImage(path=str(path), source="card", error=error, width=1280, height=720)
 
-    return CaptureResult(website=one("website"), website_viewport=one("website_viewport"),
-                         ads=one("ads"))
+    return CaptureResult(
+        website=one("website"), website_viewport=one("website_viewport"), ads=one("ads")
+    )
 
 
 def _prune(company_dir: Path, keep: Path) -> None:
@@ -227,6 +146,7 @@ def _prune_previews(root: Path, max_age: float = 86_400) -> None:
 
 # -- screenshot ----------------------------------------------------------------------------
 
+
 @task_type(SCREENSHOT, priority=PRIORITY_RENDER, max_attempts=2, timeout=180)
 def screenshot(ctx: TaskContext) -> dict[str, Any]:
     """Capture a company's website and ads page, storing the CaptureResult on the company."""
@@ -242,8 +162,12 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
             video.status, video.progress, video.error = "capturing", 0.02, None
         if company is None:
             return {"company": None}
-        target = CaptureTarget(name=company.name or company.domain or "", domain=company.domain,
-                               website=company.website, ads_url=company.ads_url)
+        target = CaptureTarget(
+            name=company.name or company.domain or "",
+            domain=company.domain,
+            website=company.website,
+            ads_url=company.ads_url,
+        )
         previous = previous_capture(company.screenshots)
     if _fresh(previous) and not payload.get("refresh"):  # shared by leads of one company
         return {"company": company_id, "reused": True}
@@ -265,8 +189,12 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
         return result
 
     try:
-        result = BROWSER.call(capture, chromium_path=settings.chromium_path,
-                              allow=allow_list(settings), timeout=max(5.0, ctx.remaining() - 5))
+        result = BROWSER.call(
+            capture,
+            chromium_path=settings.chromium_path,
+            allow=allow_list(settings),
+            timeout=max(5.0, ctx.remaining() - 5),
+        )
     except BrowserUnavailable as exc:
         log.warning("no browser for screenshots: %s", exc)
         result = _offline_capture(target, out_dir, previous, f"browser unavailable: {exc}")
@@ -279,13 +207,15 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
         result = _offline_capture(target, out_dir, previous, f"capture failed: {exc}"[:300])
     ctx.check()
     _prune(company_dir, out_dir)
-    ctx.session.execute(update(Company).where(Company.id == company_id)
-                        .values(screenshots=result.to_json()))
+    ctx.session.execute(
+        update(Company).where(Company.id == company_id).values(screenshots=result.to_json())
+    )
     sources = {"website": result.website.source, "ads": result.ads.source if result.ads else None}
     return {"company": company_id, "sources": sources}
 
 
 # -- render_video --------------------------------------------------------------------------
+
 
 class _ProgressWriter:
     """Writes render progress to the task row (via ctx) and the Video row, throttled."""
@@ -320,8 +250,12 @@ def render_lead_video(ctx: TaskContext) -> dict[str, Any]:
         if last:
             _set_video(ctx, video_id, status="failed", error=message)
         else:
-            _set_video(ctx, video_id, status="queued",
-                       error=f"attempt {ctx.attempt} failed, retrying: {message}")
+            _set_video(
+                ctx,
+                video_id,
+                status="queued",
+                error=f"attempt {ctx.attempt} failed, retrying: {message}",
+            )
         raise
 
 
@@ -356,14 +290,22 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         why = capture.website.error if capture and capture.website.error else "no screenshot"
         raise PermanentError(
             f"the website of {name} could not be captured ({why}) and the template does not "
-            "allow a fallback title card")
+            "allow a fallback title card"
+        )
     if video_id is None:
         _prune_previews(settings.data_dir / "previews")
-    out_dir = (settings.data_dir / "previews" / str(ctx.id) if video_id is None
-               else settings.data_dir / "videos" / str(lead.id) / str(video_id))
+    out_dir = (
+        settings.data_dir / "previews" / str(ctx.id)
+        if video_id is None
+        else settings.data_dir / "videos" / str(lead.id) / str(video_id)
+    )
     out = model.output
-    card = title_card(name, company.domain if company else None, out_dir / "card.png",
-                      size=(max(64, out.width), max(64, out.height)))
+    card = title_card(
+        name,
+        company.domain if company else None,
+        out_dir / "card.png",
+        size=(max(64, out.width), max(64, out.height)),
+    )
 
     def image(key: str) -> Path | None:
         item = getattr(capture, key, None) if capture else None
@@ -372,19 +314,37 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
     binary = find_ffmpeg(settings.ffmpeg_path) if settings.ffmpeg_path else None
     try:
         result = render_video(
-            model, variables=variables, assets=assets, out_dir=out_dir,
+            model,
+            variables=variables,
+            assets=assets,
+            out_dir=out_dir,
             cache_dir=settings.data_dir / "cache" / "segments",
-            website_full=image("website"), website_view=image("website_viewport"),
-            ads=image("ads"), fallback_image=card, on_progress=_ProgressWriter(ctx, video_id),
+            website_full=image("website"),
+            website_view=image("website_viewport"),
+            ads=image("ads"),
+            fallback_image=card,
+            on_progress=_ProgressWriter(ctx, video_id),
             timeout=max(10.0, ctx.remaining() - 5),
             settings=EncodeSettings(preset=payload.get("preset") or "veryfast"),
-            runner=SubprocessRunner(binary))
+            runner=SubprocessRunner(binary),
+        )
     except RenderError as exc:
         raise PermanentError(str(exc)) from None
-    files = {"file_path": str(result.video), "thumbnail_path": str(result.thumbnail),
-             "preview_path": str(result.preview), "duration": round(result.duration, 3)}
+    files = {
+        "file_path": str(result.video),
+        "thumbnail_path": str(result.thumbnail),
+        "preview_path": str(result.preview),
+        "duration": round(result.duration, 3),
+    }
     if video_id:
-        ctx.session.execute(update(Video).where(Video.id == video_id).values(
-            status="rendered", progress=1.0, error=None, screenshot_source=source, **files))
-    return {**files, "screenshot_source": source, "video_id": video_id,
-            "cached_segments": result.used_cached_segments}
+        ctx.session.execute(
+            update(Video)
+            .where(Video.id == video_id)
+            .values(status="rendered", progress=1.0, error=None, screenshot_source=source, **files)
+        )
+    return {
+        **files,
+        "screenshot_source": source,
+        "video_id": video_id,
+        "cached_segments": result.used_cached_segments,
+    }

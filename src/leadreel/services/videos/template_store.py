@@ -91,8 +91,9 @@ def _check_assets(session: Session, model: VideoTemplate) -> None:
             sub = getattr(seg, key, None)
             ref = getattr(sub, "asset_id", None)
             if ref and library.find_asset(session, ref) is None:
-                errors.append(FieldError(f"segments.{index}.{key}.asset_id",
-                                         f"no media asset {ref!r}"))
+                errors.append(
+                    FieldError(f"segments.{index}.{key}.asset_id", f"no media asset {ref!r}")
+                )
     if errors:
         raise TemplateInvalid(errors)
 
@@ -115,8 +116,11 @@ def editable_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_templates(session: Session) -> list[TemplateRow]:
-    return list(session.scalars(select(TemplateRow).order_by(TemplateRow.is_default.desc(),
-                                                             TemplateRow.name)))
+    return list(
+        session.scalars(
+            select(TemplateRow).order_by(TemplateRow.is_default.desc(), TemplateRow.name)
+        )
+    )
 
 
 def get_template(session: Session, template_id: int) -> TemplateRow:
@@ -146,9 +150,14 @@ def create_template(
     name = _check_name(name)
     model = parse_spec(spec, session=session)
     spec = _store(model.model_copy(update={"name": name, "version": 1}))
-    row = TemplateRow(name=name, version=1, spec=spec,
-                      allow_fallback=allow_fallback, created_by_id=created_by_id,
-                      is_default=False)
+    row = TemplateRow(
+        name=name,
+        version=1,
+        spec=spec,
+        allow_fallback=allow_fallback,
+        created_by_id=created_by_id,
+        is_default=False,
+    )
     session.add(row)
     session.flush()
     if is_default or get_default(session) is row:
@@ -224,8 +233,13 @@ def images_used(model: VideoTemplate) -> set[str]:
     """Which captured images a template shows: ``website`` and/or ``ads``."""
     used: set[str] = set()
     for seg in model.segments:
-        source = (seg.background.source if isinstance(seg, PipSegment)
-                  else seg.image.source if isinstance(seg, AudioOverImageSegment) else None)
+        source = (
+            seg.background.source
+            if isinstance(seg, PipSegment)
+            else seg.image.source
+            if isinstance(seg, AudioOverImageSegment)
+            else None
+        )
         if source in ("website", "website_scroll"):
             used.add("website")
         elif source == "ads":
