@@ -18,7 +18,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadreel.services.dedupe import company_keys, lead_email_key, linkedin_key
+from leadreel.services.dedupe import (
+    company_keys,
+    lead_email_key,
+    linkedin_key,
+    person_company_key,
+)
 from leadreel.services.importing.mapping import ColumnMapping
 from leadreel.services.importing.normalize import RowNormalizer
 from leadreel.services.importing.writer import company_values, storable_lead_fields
@@ -45,6 +50,8 @@ class PreparedRow:
     company_keys: dict[str, str | None] = field(default_factory=dict)
     #: Storable column values (done here, in the pool, to unload the writing process).
     lead_values: dict[str, Any] = field(default_factory=dict)
+    #: `person_company_key` with "#" for the company (resolved later): "janedoe@#".
+    person_template: str | None = None
     company_values: dict[str, Any] = field(default_factory=dict)
     email_key: str | None = None
     linkedin_key: str | None = None
@@ -93,6 +100,8 @@ class RowPreparer:
         row.company_keys = company_keys(company) if company else {"domain": None, "name": None}
         row.lead_values = storable_lead_fields(lead)
         row.company_values = company_values(company) if company else {}
+        row.person_template = person_company_key(
+            lead.get("first_name"), lead.get("last_name"), "#")
         row.lead, row.company = {}, {}  # the values above say it all; less to pickle
         row.email_key = lead_email_key(lead.get("email"))
         row.linkedin_key = li_key

@@ -192,7 +192,13 @@ def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> Non
 def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict[str, Any]:
     values = dict(r.lead_values)
     values["company_id"] = company_id
-    values["person_key"] = w.storable(lead_person_key(values, company_id), "leads", "person_key")
+    if company_id is None:
+        key = None
+    elif r.person_template:  # computed in the pool; same as lead_person_key
+        key = f"{r.person_template[:-1]}c{company_id}"
+    else:
+        key = lead_person_key(values, company_id)
+    values["person_key"] = w.storable(key, "leads", "person_key")
     return values
 
 

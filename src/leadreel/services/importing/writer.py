@@ -31,6 +31,7 @@ COMPANY_COLUMNS: dict[str, str] = {k: COMPANY_FIELD_ATTRS[k] for k in COMPANY_KE
 LEAD_COLUMNS: tuple[str, ...] = LEAD_KEYS
 #: Lead columns a merge may fill besides the core fields.
 LEAD_LINK_COLUMNS = ("company_id", "person_key")
+_JSON_COLUMNS = frozenset({"extra", "inferred"})
 IN_SLICE = 900  # values per IN (...) list; well under every backend's parameter limit
 
 
@@ -94,17 +95,34 @@ _LEAD_READ: tuple[Column[Any], ...] = tuple(
 def fetch_by(
     conn: Connection, table: Table, column: str, values: set[str], owner_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Rows of `table` whose `column` is one of `values` (leads: of `owner_id` when given)."""
+    """Rows of `table` whose `column` is one of `values` (leads: of `owner_id` when given).
+
+    Runs on the driver's cursor inside the caller's transaction: SQLAlchemy's rendering of
+    hundreds of IN parameters and its row objects were a tenth of an import's time.
+    """
     if not values:
         return []
     read = _COMPANY_READ if table is COMPANIES else _LEAD_READ
     names = [c.name for c in read]
-    query = select(*read).where(table.c[column].in_(bindparam("keys", expanding=True)))
-    if owner_id is not None and table is LEADS:
-        query = query.where(LEADS.c.owner_id == owner_id)
+    json_cols = [i for i, c in enumerate(read) if c.name in _JSON_COLUMNS]
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    owner = f" AND owner_id = {int(owner_id)}" if owner_id is not None and table is LEADS else ""
+    cursor = conn.connection.cursor()
     out: list[dict[str, Any]] = []
-    for part in _slices(sorted(values)):
-        out.extend(dict(zip(names, row, strict=True)) for row in conn.execute(query, {"keys": list(part)}))
+    try:
+        for part in _slices(sorted(values)):
+            where = f"{column} = ANY({mark})" if postgres else f"{column} IN ({', '.join([mark] * len(part))})"
+            params: Any = (list(part),) if postgres else tuple(part)
+            cursor.execute(f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}{owner}", params)
+            for row in cursor.fetchall():
+                item = dict(zip(names, row, strict=True))
+                for i in json_cols:  # SQLite hands JSON back as text
+                    if isinstance(row[i], str):
+                        item[names[i]] = json.loads(row[i])
+                out.append(item)
+    finally:
+        cursor.close()
     return out
 
 
@@ -149,7 +167,6 @@ _LEAD_INSERT_COLUMNS = (
     *LEAD_COLUMNS, *LEAD_LINK_COLUMNS, "extra", "inferred", "tag", "status", "owner_id",
     "batch_id", "created_at", "updated_at",
 )
-_JSON_COLUMNS = frozenset({"extra", "inferred"})
 
 
 def _lead_insert_sql(conn: Connection) -> str:
