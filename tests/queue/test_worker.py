@@ -184,3 +184,20 @@ def test_stop_releases_what_outlives_the_grace_period(
 def test_worker_rejects_unknown_types(engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown task types: nope"):
         Worker(engine, types=["nope"])
+
+
+def test_a_task_owned_but_not_run_here_is_released_and_run(
+    engine: Engine, start: Callable[..., Worker]
+) -> None:
+    from datetime import timedelta
+
+    from leadreel.tasks import claim
+    from leadreel.tasks.queue import utcnow
+
+    worker = start(types=["test_noop"])
+    later = utcnow() + timedelta(hours=1)
+    task_id = add(engine, "test_noop", run_after=later)  # not due: the worker leaves it alone
+    (lost,) = claim(engine, worker.id, ["test_noop"], now=later)  # a claim whose reply was lost
+    assert lost.id == task_id
+    done = wait_for(engine, task_id, ("succeeded",))
+    assert done.attempts == 1 and runs(engine, task_id) == 1  # released without using an attempt

@@ -45,6 +45,7 @@ class Completer:
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="task-completer", daemon=True)
         self.pending = 0
+        self._in_flight: set[int] = set()
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -53,7 +54,13 @@ class Completer:
     def submit(self, lease: ClaimedTask, result: dict[str, Any] | None) -> None:
         with self._lock:
             self.pending += 1
+            self._in_flight.add(lease.id)
         self._items.put((lease, result))
+
+    def in_flight(self) -> set[int]:
+        """Ids submitted and not yet flushed (the worker must not treat them as orphans)."""
+        with self._lock:
+            return set(self._in_flight)
 
     def close(self, timeout: float = 30.0) -> None:
         """Flush what is queued, then stop the thread."""
@@ -95,3 +102,4 @@ class Completer:
             log.warning("tasks %s finished but their leases were lost; results dropped", lost)
         with self._lock:
             self.pending -= len(batch)
+            self._in_flight.difference_update(lease.id for lease, _ in batch)

@@ -54,13 +54,18 @@ def register_worker(
         )
 
 
-def heartbeat(engine: Engine, worker_id: str, now: datetime | None = None) -> set[int]:
-    """Say this worker is alive; returns the ids of the running tasks it still owns."""
+def heartbeat(
+    engine: Engine, worker_id: str, now: datetime | None = None
+) -> dict[int, tuple[int, str]]:
+    """Say this worker is alive; returns ``{task id: (attempt, type)}`` of the running tasks
+    it owns, so the worker can stop what it lost and release what it owns but does not run."""
     now = now or utcnow()
     with write_tx(engine) as conn:
         conn.execute(update(W).where(W.id == worker_id).values(heartbeat_at=now, stopped_at=None))
-        owned = conn.execute(select(T.id).where(RUNNING, T.worker_id == worker_id)).scalars()
-        return set(owned)
+        rows = conn.execute(
+            select(T.id, T.attempts, T.type).where(RUNNING, T.worker_id == worker_id)
+        )
+        return {row.id: (row.attempts, row.type) for row in rows}
 
 
 def stop_worker(engine: Engine, worker_id: str, now: datetime | None = None) -> None:

@@ -127,6 +127,7 @@ class Worker:
         self.hurry = threading.Event()
         self.running: dict[int, tuple[TaskContext, threading.Thread]] = {}
         self._lock = threading.Lock()
+        self._claim_lock = threading.Lock()
         self.executed = 0
         self.completer = Completer(engine, self.registry)
 
@@ -181,15 +182,17 @@ class Worker:
             free = self.concurrency - len(self.running)
             claimed: list[queue.ClaimedTask] = []
             if free > 0:
-                try:
-                    claimed = queue.claim(self.engine, self.id, self.types, limit=free)
-                    failures = 0
-                except DBAPIError:
-                    failures += 1
-                    log.exception("claim failed (%d in a row); retrying", failures)
+                with self._claim_lock:  # a claimed task is in ``running`` before a heartbeat
+                    try:
+                        claimed = queue.claim(self.engine, self.id, self.types, limit=free)
+                        failures = 0
+                    except DBAPIError:
+                        failures += 1
+                        log.exception("claim failed (%d in a row); retrying", failures)
+                    for task in claimed:
+                        self._start(task)
+                if failures:
                     time.sleep(min(5.0, self.poll_interval * 2**failures))
-                for task in claimed:
-                    self._start(task)
             if free > 0 and len(claimed) == free:
                 # Busy: the queue likely has more. Claim again once half the slots are free
                 # (or soon), so one statement serves several tasks.
@@ -312,7 +315,10 @@ class Worker:
     def _beat(self) -> None:
         with self._lock:  # only tasks claimed before the heartbeat's query can be judged by it
             before = dict(self.running)
-        owned = queue.heartbeat(self.engine, self.id)
+        with self._claim_lock:
+            owned = queue.heartbeat(self.engine, self.id)
+            with self._lock:
+                here = set(self.running) | self.completer.in_flight()
         lost = [
             (c, t)
             for tid, (c, t) in before.items()
@@ -321,6 +327,21 @@ class Worker:
         for ctx, thread in lost:
             log.warning("task %d was cancelled or rescued elsewhere; stopping it", ctx.id)
             self._interrupt(ctx, thread, "lost", TaskCancelled)
+        # Owned in the database but run by no thread here (e.g. a claim whose reply was lost):
+        # give them back. The lease check makes this a no-op for anything that just finished.
+        for tid, (attempt, type_) in owned.items():
+            if tid not in here:
+                orphan = queue.ClaimedTask(
+                    id=tid,
+                    type=type_,
+                    payload={},
+                    attempt=attempt,
+                    max_attempts=attempt,
+                    priority=0,
+                    worker_id=self.id,
+                )
+                if queue.release(self.engine, orphan):
+                    log.warning("released task %d: owned by this worker but not running", tid)
 
     def _enforce_deadlines(self, now: float) -> None:
         with self._lock:
