@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from leadreel.errors import PermissionDenied
 from leadreel.extensions import db
@@ -65,7 +66,11 @@ def index():  # type: ignore[no-untyped-def]
 @require("leads.import")
 def upload():  # type: ignore[no-untyped-def]
     """Store and map an uploaded file, then show its preview."""
-    file = request.files.get("file")
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge:
+        flash(f"The file is larger than the {_settings().max_upload_mb} MB upload limit.", "error")
+        return redirect(url_for(".index"))
     if file is None or not file.filename:
         flash("Choose a file to import.", "error")
         return redirect(url_for(".index"))
