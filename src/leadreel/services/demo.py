@@ -26,6 +26,7 @@ def create_demo(session: Session, settings: Settings, *, force: bool = False) ->
     for email, password, role, name in DEMO_USERS:
         if session.scalar(select(User).where(User.email == email)) is None:
             create_user(session, email, password, role, name)
+    _ensure_media(session, settings, lines)
     lines.append("Demo logins (change these before real use):")
     lines += [f"  {role:<8} {email}  /  {password}" for email, password, role, _ in DEMO_USERS]
     has_leads = (session.scalar(select(func.count(Lead.id))) or 0) > 0
@@ -41,3 +42,11 @@ def create_demo(session: Session, settings: Settings, *, force: bool = False) ->
     counts = import_demo_file(session, settings, DEMO_CSV, owner=rep)
     lines.append(f"Demo batch imported: {counts}")
     return {"lines": lines}
+
+
+def _ensure_media(session: Session, settings: Settings, lines: list[str]) -> None:
+    """Demo presenter clips and the default template, generated locally with ffmpeg."""
+    from leadreel.services.videos.library import ensure_demo_media
+
+    ensure_demo_media(session, settings)
+    lines.append("Demo presenter clips and the default video template are ready.")
