@@ -58,6 +58,38 @@ class ImportRun:
     matched_leads: set[int] = field(default_factory=set)
     updated_companies: set[int] = field(default_factory=set)
     updated_leads: set[int] = field(default_factory=set)
+    #: Companies this run has resolved (created or matched), so later chunks need no
+    #: database read for them: key -> id, id -> domain, id -> filled columns, own ids.
+    company_by_domain: dict[str, int] = field(default_factory=dict)
+    company_by_name: dict[str, int] = field(default_factory=dict)
+    company_domain: dict[int, str | None] = field(default_factory=dict)
+    company_filled: dict[int, frozenset[str]] = field(default_factory=dict)
+    company_own: set[int] = field(default_factory=set)
+    _filled_sets: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    def cached_company(self, keys: Mapping[str, str | None]) -> int | None:
+        """The company these keys resolve to, by the rules of `DedupeIndex.find`."""
+        domain, name = keys.get("domain"), keys.get("name")
+        if domain and (cid := self.company_by_domain.get(domain)) is not None:
+            return cid
+        if name and (cid := self.company_by_name.get(name)) is not None:
+            known = self.company_domain.get(cid)
+            if domain is None or known is None or known == domain:
+                return cid
+        return None
+
+    def remember_company(self, cid: int, values: Mapping[str, Any], own: bool) -> None:
+        domain = company_key_domain(values.get("domain") or values.get("website"))
+        name = values.get("name_key") or None
+        if domain:
+            self.company_by_domain.setdefault(domain, cid)
+        if name:
+            self.company_by_name.setdefault(name, cid)
+        self.company_domain[cid] = domain
+        filled = frozenset(c for c in w.COMPANY_COLUMNS.values() if values.get(c))
+        self.company_filled[cid] = self._filled_sets.setdefault(filled, filled)
+        if own:
+            self.company_own.add(cid)
 
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
@@ -103,12 +135,19 @@ def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: 
 def _write_companies(
     conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime
 ) -> list[int | None]:
+    # Rows of a company resolved by an earlier chunk that bring nothing new need no read.
+    cached: dict[int, int] = {}
+    for i, r in enumerate(rows):
+        cid = run.cached_company(r.company_keys)
+        if cid is not None and run.company_filled[cid].issuperset(r.company_values):
+            cached[i] = cid
+    slow = [r for i, r in enumerate(rows) if i not in cached]
     # Domain first; names are looked up only for rows whose domain the database lacks
     # (a row whose domain is found matches by domain, whatever its name finds).
-    domains = {d for r in rows if (d := r.company_keys.get("domain"))}
+    domains = {d for r in slow if (d := r.company_keys.get("domain"))}
     by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
     found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
-    names = {n for r in rows if (n := r.company_keys.get("name"))
+    names = {n for r in slow if (n := r.company_keys.get("name"))
              and r.company_keys.get("domain") not in found}
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
@@ -127,6 +166,9 @@ def _write_companies(
     refs: list[Any] = []
     for i, r in enumerate(rows):
         keys = r.company_keys
+        if i in cached:
+            refs.append(("db", cached[i]))
+            continue
         if not (keys.get("domain") or keys.get("name")):
             refs.append(None)
             continue
@@ -157,8 +199,13 @@ def _write_companies(
     ids = w.insert_companies(conn, list(new.values()), now)
     real = dict(zip(new.keys(), ids, strict=True))
     run.counts["companies_created"] += len(ids)
+    for ref, rid in real.items():
+        run.remember_company(rid, new[ref], own=True)
     for cid in {ref[1] for ref in refs if ref is not None and ref[0] == "db"}:
-        if existing[cid]["created_by_batch_id"] != run.batch_id:
+        if cid in existing:
+            mine = existing[cid]["created_by_batch_id"] == run.batch_id
+            run.remember_company(cid, merged_db.get(cid, existing[cid]), own=mine)
+        if cid not in run.company_own:
             run.matched_companies.add(cid)
     own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
     changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
