@@ -43,40 +43,73 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parent))
+from import_comparators import app_session, run_naive, run_raw  # noqa: E402
+
 DEFAULT_PG = os.environ.get(
     "LEADREEL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-HEADERS = ["First Name", "Last Name", "Title", "Company", "Email", "Phone", "Mobile Phone",
-           "Website", "Person Linkedin Url", "City", "State", "Country", "# Employees"]
-FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
-         "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Mateo Priya Jonas Aoife Kwame "
-         "Lucía Hiroshi Fatima Chloé Samuel Emma Noah Sofia Liam Amara Ethan Maya Omar Grace Lars "
-         "Isabela Ryan Nadia Caleb Hannah Diego Zoe Victor Leah Anna-Lena José Tomás Ingrid Yusuf "
-         "Mei Ravi Olga Pierre Giulia Sven Aisha Kenji Marta Felipe Elif Arjun Nora").split()
-LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
-        "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
-        "Haddad Raman Becker McAllister Mensah Fernández Tanaka Lindqvist O'Brien Dubois Okafor "
-        "Patel Rossi Nguyen Kowalski Goldberg Farouk Whitfield Johansson Costa MacLeod Petrova "
-        "Brooks Schultz Morales Chen Almeida Friedman Novak Yilmaz Sato Ivanova Moreau Bianchi "
-        "Andersen Kaur Silva Müller Dupont Romano Nakamura Horvat").split()
-WORDS = ("Bright Pine Harbor Key Lake Summit North Crescent Ever Blue Iron Silver Maple Cobalt Sun "
-         "Golden River Copper Tide Prairie Lumen Red Anchor Beacon Hill Oak Stone Cedar Willow Eagle "
-         "Falcon Aspen Coral Delta Vista Alpine Metro Urban Prime").split()
-KINDS = ("Heating & Air|Roofing|Dental|CPA|Fitness|Landscapes|Media|Logistics|Bakery|Auto Repair|"
-         "Law|Realty|Software|Pet Clinic|Plumbing|Kitchen|Goods|Consulting|Studio|Labs").split("|")
-TITLES = ("Owner|CEO|Founder|VP Sales|Marketing Manager|Office Manager|General Manager|"
-          "Head of Growth|Operations Director|CTO").split("|")
-PLACES = [("Austin", "TX", "United States"), ("Denver", "CO", "United States"),
-          ("Toronto", "ON", "Canada"), ("Lyon", "", "France"), ("Madrid", "", "Spain"),
-          ("Sydney", "NSW", "Australia"), ("Chicago", "IL", "United States"),
-          ("Berlin", "", "Germany")]
+HEADERS = [
+    "First Name",
+    "Last Name",
+    "Title",
+    "Company",
+    "Email",
+    "Phone",
+    "Mobile Phone",
+    "Website",
+    "Person Linkedin Url",
+    "City",
+    "State",
+    "Country",
+    "# Employees",
+]
+FIRST = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Mateo Priya Jonas Aoife Kwame "
+    "Lucía Hiroshi Fatima Chloé Samuel Emma Noah Sofia Liam Amara Ethan Maya Omar Grace Lars "
+    "Isabela Ryan Nadia Caleb Hannah Diego Zoe Victor Leah Anna-Lena José Tomás Ingrid Yusuf "
+    "Mei Ravi Olga Pierre Giulia Sven Aisha Kenji Marta Felipe Elif Arjun Nora"
+).split()
+LAST = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Haddad Raman Becker McAllister Mensah Fernández Tanaka Lindqvist O'Brien Dubois Okafor "
+    "Patel Rossi Nguyen Kowalski Goldberg Farouk Whitfield Johansson Costa MacLeod Petrova "
+    "Brooks Schultz Morales Chen Almeida Friedman Novak Yilmaz Sato Ivanova Moreau Bianchi "
+    "Andersen Kaur Silva Müller Dupont Romano Nakamura Horvat"
+).split()
+WORDS = (
+    "Bright Pine Harbor Key Lake Summit North Crescent Ever Blue Iron Silver Maple Cobalt Sun "
+    "Golden River Copper Tide Prairie Lumen Red Anchor Beacon Hill Oak Stone Cedar Willow Eagle "
+    "Falcon Aspen Coral Delta Vista Alpine Metro Urban Prime"
+).split()
+KINDS = (
+    "Heating & Air|Roofing|Dental|CPA|Fitness|Landscapes|Media|Logistics|Bakery|Auto Repair|"
+    "Law|Realty|Software|Pet Clinic|Plumbing|Kitchen|Goods|Consulting|Studio|Labs"
+).split("|")
+TITLES = (
+    "Owner|CEO|Founder|VP Sales|Marketing Manager|Office Manager|General Manager|"
+    "Head of Growth|Operations Director|CTO"
+).split("|")
+PLACES = [
+    ("Austin", "TX", "United States"),
+    ("Denver", "CO", "United States"),
+    ("Toronto", "ON", "Canada"),
+    ("Lyon", "", "France"),
+    ("Madrid", "", "Spain"),
+    ("Sydney", "NSW", "Australia"),
+    ("Chicago", "IL", "United States"),
+    ("Berlin", "", "Germany"),
+]
 
 
 # ---- data --------------------------------------------------------------------------
 
 
 def company(i: int) -> tuple[str, str]:
-    name = f"{WORDS[i % len(WORDS)]}{WORDS[(i // len(WORDS)) % len(WORDS)].lower()} {KINDS[i % len(KINDS)]}"
+    second = WORDS[(i // len(WORDS)) % len(WORDS)].lower()
+    name = f"{WORDS[i % len(WORDS)]}{second} {KINDS[i % len(KINDS)]}"
     slug = "".join(ch for ch in name.lower() if ch.isalnum())
     return name, f"{slug}{i}.com"
 
@@ -89,10 +122,21 @@ def person_row(p: int, rng: random.Random, companies: int) -> list[str]:
     local = local.encode("ascii", "ignore").decode()
     city, state, country = PLACES[p % len(PLACES)]
     website = rng.choice((f"http://www.{domain}", f"https://{domain}/", f"www.{domain}"))
-    return [first, last, TITLES[p % len(TITLES)], cname, f"{local}@{domain}",
-            f"+1 (512) 555-{rng.randint(0, 9999):04d}", f"+1 737 555 {rng.randint(0, 9999):04d}",
-            website, f"https://www.linkedin.com/in/{local.replace('.', '-')}",
-            city, state, country, str(5 + p % 400)]
+    return [
+        first,
+        last,
+        TITLES[p % len(TITLES)],
+        cname,
+        f"{local}@{domain}",
+        f"+1 (512) 555-{rng.randint(0, 9999):04d}",
+        f"+1 737 555 {rng.randint(0, 9999):04d}",
+        website,
+        f"https://www.linkedin.com/in/{local.replace('.', '-')}",
+        city,
+        state,
+        country,
+        str(5 + p % 400),
+    ]
 
 
 def generate(path: Path, rows: int, *, first_person: int, seed_people: int, seed: int) -> None:
@@ -139,130 +183,17 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def _app_session(url: str, data_dir: str):  # type: ignore[no-untyped-def]
-    from leadreel.app import create_app
-    from leadreel.extensions import db
-
-    app = create_app({"database_url": url, "data_dir": data_dir, "secret_key": "bench",
-                      "max_upload_mb": 4096})
-    return app.config["SETTINGS"], db.new_session()
-
-
 def run_ours(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     from leadreel.services.importing.importer import import_file
 
-    settings, opened = _app_session(spec["url"], spec["data_dir"])
+    settings, opened = app_session(spec["url"], spec["data_dir"])
     setup = time.perf_counter() - t0
     with opened as session:
-        _batch, counts = import_file(session, settings, Path(spec["file"]),
-                                     workers=spec.get("workers"))
+        _batch, counts = import_file(
+            session, settings, Path(spec["file"]), workers=spec.get("workers")
+        )
     return {"setup_seconds": setup, "rows": counts["rows_read"], "counts": counts}
-
-
-def run_naive(spec: dict[str, Any]) -> dict[str, Any]:
-    """Row by row: normalise, query company by domain then name, lead by email/LinkedIn/name.
-
-    Commits every `commit_every` rows: 1 is the usual save loop (each row its own
-    transaction, as a form would save it); the bench also runs 500 ("naive_batched").
-    """
-    t0 = time.perf_counter()
-    from sqlalchemy import select
-
-    from leadreel.models import Company, Lead
-    from leadreel.services.dedupe import normalize_company_name
-    from leadreel.services.importing.mapping import propose_mapping
-    from leadreel.services.importing.normalize import RowNormalizer
-    from leadreel.services.importing.parsing import iter_records, read_sample, sniff
-
-    settings, opened = _app_session(spec["url"], spec["data_dir"])
-    path = Path(spec["file"])
-    fmt = sniff(path)
-    proposal = propose_mapping(fmt.headers, [r.values for r in read_sample(path, fmt)])
-    normalizer = RowNormalizer(proposal)
-    setup = time.perf_counter() - t0
-    n = 0
-    with opened as session:
-        for rec in iter_records(path, fmt):
-            if n >= spec["limit"]:
-                break
-            n += 1
-            row = normalizer.normalize(rec.values)
-            c, lead_in = row.company, row.lead
-            comp = None
-            if c.get("company_domain"):
-                comp = session.scalar(select(Company).where(Company.domain == c["company_domain"]).limit(1))
-            key = normalize_company_name(c.get("company_name"))
-            if comp is None and key:
-                comp = session.scalar(select(Company).where(Company.name_key == key).limit(1))
-            if comp is None:
-                comp = Company(name=c.get("company_name", ""), name_key=key or "",
-                               domain=c.get("company_domain"), website=c.get("website"))
-                session.add(comp)
-            lead = None
-            if lead_in.get("email"):
-                lead = session.scalar(select(Lead).where(Lead.email == lead_in["email"]).limit(1))
-            if lead is None and lead_in.get("linkedin_url"):
-                lead = session.scalar(select(Lead).where(Lead.linkedin_url == lead_in["linkedin_url"]).limit(1))
-            if lead is None and lead_in.get("last_name"):
-                lead = session.scalar(select(Lead).where(
-                    Lead.first_name == lead_in.get("first_name"), Lead.last_name == lead_in["last_name"],
-                    Lead.company_id == comp.id).limit(1))
-            if lead is None:
-                session.add(Lead(**{k: v for k, v in lead_in.items()}, company=comp))
-            else:
-                for k, v in lead_in.items():
-                    if not getattr(lead, k):
-                        setattr(lead, k, v)
-            if n % spec.get("commit_every", 1) == 0:
-                session.commit()
-        session.commit()
-    return {"setup_seconds": setup, "rows": n}
-
-
-def run_raw(spec: dict[str, Any]) -> dict[str, Any]:
-    """The floor: raw cells straight in, company dedupe in a dict, nothing else."""
-    url, path = spec["url"], Path(spec["file"])
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        conn: Any = sqlite3.connect(url.split("///", 1)[1])
-        ph = "?"
-    else:
-        import psycopg
-
-        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
-        ph = "%s"
-    cur = conn.cursor()
-    now = "2026-01-01 00:00:00"
-    companies: dict[str, int] = {}
-    rows = 0
-    batch: list[tuple[Any, ...]] = []
-    lead_sql = (f"INSERT INTO leads (first_name, last_name, job_title, email, phone, mobile_phone, "
-                f"linkedin_url, city, state, country, company_id, extra, inferred, status, "
-                f"created_at, updated_at) VALUES ({', '.join([ph] * 16)})")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        for r in reader:
-            rows += 1
-            cid = companies.get(r[3])
-            if cid is None:
-                cur.execute(f"INSERT INTO companies (name, name_key, website, extra, inferred, "
-                            f"screenshots, created_at, updated_at) VALUES ({', '.join([ph] * 8)}) "
-                            f"RETURNING id", (r[3], r[3].lower(), r[7], "{}", "[]", "{}", now, now))
-                cid = companies[r[3]] = cur.fetchone()[0]
-            batch.append((r[0], r[1], r[2], r[4], r[5], r[6], r[8], r[9], r[10], r[11], cid,
-                          "{}", "[]", "new", now, now))
-            if len(batch) >= 5000:
-                cur.executemany(lead_sql, batch)
-                batch.clear()
-                conn.commit()
-    if batch:
-        cur.executemany(lead_sql, batch)
-    conn.commit()
-    conn.close()
-    return {"rows": rows}
 
 
 # ---- parent: orchestration ----------------------------------------------------------
@@ -270,8 +201,13 @@ def run_raw(spec: dict[str, Any]) -> dict[str, Any]:
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     env = dict(os.environ, LEADREEL_DATA_DIR=spec["data_dir"])
-    out = subprocess.run([sys.executable, str(HERE), "--child", json.dumps(spec)],
-                         capture_output=True, text=True, env=env, check=False)
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{spec['kind']} run failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -312,8 +248,14 @@ class Backend:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             self.created.append(name)
             url = self._pg(name)
-        return measure({"kind": "seed", "url": url, "file": str(seed_file),
-                        "data_dir": str(self.work / "data")})
+        return measure(
+            {
+                "kind": "seed",
+                "url": url,
+                "file": str(seed_file),
+                "data_dir": str(self.work / "data"),
+            }
+        )
 
     def fresh(self, label: str) -> str:
         from sqlalchemy import text
@@ -350,8 +292,9 @@ class Backend:
 
 
 def run(args: argparse.Namespace) -> None:
-    seed_rows, sizes, naive_rows = (5_000, [10_000], 200) if args.quick else (
-        100_000, [100_000, 1_000_000], 2_000)
+    seed_rows, sizes, naive_rows = (
+        (5_000, [10_000], 200) if args.quick else (100_000, [100_000, 1_000_000], 2_000)
+    )
     if args.sizes:
         sizes = [int(n) for n in args.sizes.split(",")]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="leadreel-bench-"))
@@ -363,8 +306,11 @@ def run(args: argparse.Namespace) -> None:
     for n in sizes:
         files[n] = work / f"vendor_{n}.csv"
         generate(files[n], n, first_person=10_000_000, seed_people=seed_rows, seed=n)
-    print(f"generated files in {time.perf_counter() - t:.1f}s "
-          f"({files[sizes[-1]].stat().st_size / 1e6:.0f} MB largest)", flush=True)
+    print(
+        f"generated files in {time.perf_counter() - t:.1f}s "
+        f"({files[sizes[-1]].stat().st_size / 1e6:.0f} MB largest)",
+        flush=True,
+    )
     backends = [Backend("sqlite", work / "sqlite")]
     (work / "sqlite").mkdir(exist_ok=True)
     if not args.no_pg:
@@ -380,21 +326,37 @@ def run(args: argparse.Namespace) -> None:
             print(f"[{be.name}] seeded {seed['rows']} leads in {seed['seconds']:.1f}s", flush=True)
             for label, every in (("naive", 1), ("naive_batched", 500)):
                 url = be.fresh(label)
-                naive = measure({"kind": "naive", "url": url, "file": str(files[sizes[0]]),
-                                 "limit": naive_rows, "commit_every": every,
-                                 "data_dir": str(be.work / "data")})
+                naive = measure(
+                    {
+                        "kind": "naive",
+                        "url": url,
+                        "file": str(files[sizes[0]]),
+                        "limit": naive_rows,
+                        "commit_every": every,
+                        "data_dir": str(be.work / "data"),
+                    }
+                )
                 be.drop(url)
                 rps = naive["rows"] / naive["seconds"]
-                print(f"[{be.name}] {label}: {naive['rows']} rows in {naive['seconds']:.1f}s = "
-                      f"{rps:,.0f} rows/s (extrapolated)", flush=True)
+                print(
+                    f"[{be.name}] {label}: {naive['rows']} rows in {naive['seconds']:.1f}s = "
+                    f"{rps:,.0f} rows/s (extrapolated)",
+                    flush=True,
+                )
                 results[f"{be.name}_{label}_rps"] = round(rps)
             naive_rps = results[f"{be.name}_naive_rps"]
             batched_rps = results[f"{be.name}_naive_batched_rps"]
             for n in sizes:
                 for kind in ("ours", "raw"):
                     url = be.fresh(f"{kind}{n}")
-                    r = measure({"kind": kind, "url": url, "file": str(files[n]),
-                                 "data_dir": str(be.work / "data")})
+                    r = measure(
+                        {
+                            "kind": kind,
+                            "url": url,
+                            "file": str(files[n]),
+                            "data_dir": str(be.work / "data"),
+                        }
+                    )
                     be.drop(url)
                     rps = r["rows"] / r["seconds"]
                     label = f"{be.name}_{kind}_{n // 1000}k"
@@ -404,15 +366,22 @@ def run(args: argparse.Namespace) -> None:
                     if kind == "ours":
                         results[f"{label}_worker_rss_mb"] = round(r["child_rss_mb"])
                         c = r["counts"]
-                        print(f"[{be.name}] ours {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s "
-                              f"rss {r['rss_mb']:.0f} MB (+ pool workers {r['child_rss_mb']:.0f} MB "
-                              f"each) created={c['leads_created']} matched={c['leads_matched']} "
-                              f"merged={c['duplicates_merged']} companies={c['companies_total']}",
-                              flush=True)
+                        print(
+                            f"[{be.name}] ours {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s "
+                            f"rss {r['rss_mb']:.0f} MB (+ pool workers {r['child_rss_mb']:.0f} MB "
+                            f"each) created={c['leads_created']} matched={c['leads_matched']} "
+                            f"merged={c['duplicates_merged']} companies={c['companies_total']}",
+                            flush=True,
+                        )
                     else:
-                        print(f"[{be.name}] raw  {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s",
-                              flush=True)
-                ours, raw = results[f"{be.name}_ours_{n // 1000}k_rps"], results[f"{be.name}_raw_{n // 1000}k_rps"]
+                        print(
+                            f"[{be.name}] raw  {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s",
+                            flush=True,
+                        )
+                ours, raw = (
+                    results[f"{be.name}_ours_{n // 1000}k_rps"],
+                    results[f"{be.name}_raw_{n // 1000}k_rps"],
+                )
                 results[f"{be.name}_{n // 1000}k_x_naive"] = round(ours / naive_rps, 1)
                 results[f"{be.name}_{n // 1000}k_x_naive_batched"] = round(ours / batched_rps, 1)
                 results[f"{be.name}_{n // 1000}k_raw_over_ours"] = round(raw / ours, 2)

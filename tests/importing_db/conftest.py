@@ -44,8 +44,11 @@ def settings(db_app: Flask) -> Any:
 @pytest.fixture
 def cli(db_app: Flask, db_url: str, tmp_path: Path) -> Callable[..., Result]:
     """Invoke `leadreel ...` against the test database; asserts success unless told not to."""
-    env = {"LEADREEL_DATA_DIR": str(tmp_path / "data"), "LEADREEL_DATABASE_URL": db_url,
-           "LEADREEL_SECRET_KEY": "test-secret"}
+    env = {
+        "LEADREEL_DATA_DIR": str(tmp_path / "data"),
+        "LEADREEL_DATABASE_URL": db_url,
+        "LEADREEL_SECRET_KEY": "test-secret",
+    }
 
     def run(*args: str, ok: bool = True) -> Result:
         result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
@@ -100,8 +103,9 @@ def db_user(db_app: Flask) -> Callable[..., Any]:
 
     def factory(role: str = "rep") -> Any:
         with _db.new_session() as s:
-            user = create_user(s, f"{role}-{uuid.uuid4().hex[:6]}@example.com",
-                               "correct horse battery", role)
+            user = create_user(
+                s, f"{role}-{uuid.uuid4().hex[:6]}@example.com", "correct horse battery", role
+            )
             s.commit()
             s.expunge(user)
             return user

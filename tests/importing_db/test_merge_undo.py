@@ -20,13 +20,19 @@ HEAD = "First Name,Last Name,Email,Company,Website,Phone,Title,LinkedIn\n"
 def snapshot(session: Session) -> dict[str, Any]:
     session.expire_all()
     leads = {
-        lead.id: {c.name: getattr(lead, c.name) for c in Lead.__table__.columns
-                  if c.name not in ("updated_at",)}
+        lead.id: {
+            c.name: getattr(lead, c.name)
+            for c in Lead.__table__.columns
+            if c.name not in ("updated_at",)
+        }
         for lead in session.scalars(select(Lead))
     }
     companies = {
-        c.id: {col.name: getattr(c, col.name) for col in Company.__table__.columns
-               if col.name not in ("updated_at",)}
+        c.id: {
+            col.name: getattr(c, col.name)
+            for col in Company.__table__.columns
+            if col.name not in ("updated_at",)
+        }
         for c in session.scalars(select(Company))
     }
     return {"leads": leads, "companies": companies}
@@ -37,12 +43,15 @@ def count(session: Session, model: type) -> int:
 
 
 def test_in_file_duplicates_merge(session, settings, write_csv) -> None:
-    path = write_csv(HEAD + (
-        "Jane,Doe,Jane@Acme.com ,Acme Inc,acme.com,,,\n"
-        "Jane,Doe,jane@acme.com,ACME,https://www.acme.com/x,+1 512 555 0100,CEO,\n"
-        "J.,Doe,,Acme,acme.com,,,https://linkedin.com/in/janedoe\n"
-        "Bob,Stone,,Acme,,,,https://www.linkedin.com/in/JaneDoe/\n"
-    ))
+    path = write_csv(
+        HEAD
+        + (
+            "Jane,Doe,Jane@Acme.com ,Acme Inc,acme.com,,,\n"
+            "Jane,Doe,jane@acme.com,ACME,https://www.acme.com/x,+1 512 555 0100,CEO,\n"
+            "J.,Doe,,Acme,acme.com,,,https://linkedin.com/in/janedoe\n"
+            "Bob,Stone,,Acme,,,,https://www.linkedin.com/in/JaneDoe/\n"
+        )
+    )
     _batch, counts = import_file(session, settings, path)
     # rows 1+2 share the email; rows 3+4 share the LinkedIn profile (a different person key).
     assert counts["leads_created"] == 2 and counts["duplicates_merged"] == 2
@@ -55,10 +64,14 @@ def test_against_db_match_and_merge_policy(session, settings, write_csv) -> None
     first = write_csv(HEAD + "Jane,Doe,jane@acme.com,Acme,acme.com,,Founder,\n", "a.csv")
     import_file(session, settings, first)
     before = snapshot(session)
-    second = write_csv(HEAD + (
-        "Janet,,jane@acme.com,Acme,acme.com,+1 512 555 0100,CEO,\n"  # title differs, phone new
-        "Max,Roe,max@acme.com,Acme,,,,\n"
-    ), "b.csv")
+    second = write_csv(
+        HEAD
+        + (
+            "Janet,,jane@acme.com,Acme,acme.com,+1 512 555 0100,CEO,\n"  # title differs, phone new
+            "Max,Roe,max@acme.com,Acme,,,,\n"
+        ),
+        "b.csv",
+    )
     batch, counts = import_file(session, settings, second)
     assert counts["leads_created"] == 1 and counts["leads_matched"] == 1
     assert counts["leads_updated"] == 1 and counts["companies_matched"] == 1
@@ -67,8 +80,9 @@ def test_against_db_match_and_merge_policy(session, settings, write_csv) -> None
     assert jane.first_name == "Jane" and jane.last_name == "Doe"  # never overwritten/blanked
     assert jane.job_title == "Founder"
     assert jane.phone == "+15125550100"  # empty field filled
-    change = session.scalar(select(ImportChange).where(ImportChange.batch_id == batch.id,
-                                                       ImportChange.entity == "lead"))
+    change = session.scalar(
+        select(ImportChange).where(ImportChange.batch_id == batch.id, ImportChange.entity == "lead")
+    )
     assert change.entity_id == jane.id and change.action == "updated"
     assert change.previous == {"phone": None}
     undo_batch(session, batch, None)
@@ -82,10 +96,14 @@ def test_undo_restores_exactly_and_keeps_shared_companies(session, settings, wri
     base = write_csv(HEAD + "Ann,Lee,ann@beta.io,Beta,,,,\n", "base.csv")
     import_file(session, settings, base)
     before = snapshot(session)
-    path = write_csv(HEAD + (
-        "Ann,Lee,ann@beta.io,Beta,beta.io,+1 512 555 0101,CTO,https://linkedin.com/in/annlee\n"
-        "Cal,Ng,cal@gamma.com,Gamma,gamma.com,,,\n"
-    ), "c.csv")
+    path = write_csv(
+        HEAD
+        + (
+            "Ann,Lee,ann@beta.io,Beta,beta.io,+1 512 555 0101,CTO,https://linkedin.com/in/annlee\n"
+            "Cal,Ng,cal@gamma.com,Gamma,gamma.com,,,\n"
+        ),
+        "c.csv",
+    )
     batch, counts = import_file(session, settings, path)
     assert counts["companies_updated"] == 1  # Beta got its domain
     later = write_csv(HEAD + "Dee,Fox,dee@gamma.com,Gamma,gamma.com,,,\n", "d.csv")
@@ -103,7 +121,8 @@ def test_undo_restores_exactly_and_keeps_shared_companies(session, settings, wri
 def test_business_only_rows_become_contactable_leads(session, settings, write_csv) -> None:
     path = write_csv(
         "Business Name,Website,Email,Phone,Address,Rating\n"
-        "Sunny Dental,https://sunnydental.example.com,info@sunnydental.example.com,(512) 555-0199,1 Main St,4.8\n"
+        "Sunny Dental,https://sunnydental.example.com,info@sunnydental.example.com,"
+        "(512) 555-0199,1 Main St,4.8\n"
         "Sunny Dental,sunnydental.example.com,,(512) 555-0199,1 Main St,4.8\n"
         "Oak Bakery,oakbakery.example.net,,,2 Elm St,4.1\n"
     )
@@ -120,11 +139,15 @@ def test_rep_never_updates_another_reps_lead(session, settings, write_csv) -> No
     rep_a = create_user(session, "a@example.com", "correct horse battery", "rep")
     rep_b = create_user(session, "b@example.com", "correct horse battery", "rep")
     session.commit()
-    import_file(session, settings, write_csv(HEAD + "Ann,Lee,ann@beta.io,Beta,,,,\n", "1.csv"),
-                owner=rep_a)
+    import_file(
+        session, settings, write_csv(HEAD + "Ann,Lee,ann@beta.io,Beta,,,,\n", "1.csv"), owner=rep_a
+    )
     _b, counts = import_file(
-        session, settings, write_csv(HEAD + "Ann,Lee,ann@beta.io,Beta,,+1 512 555 0101,,\n", "2.csv"),
-        owner=rep_b)
+        session,
+        settings,
+        write_csv(HEAD + "Ann,Lee,ann@beta.io,Beta,,+1 512 555 0101,,\n", "2.csv"),
+        owner=rep_b,
+    )
     assert counts["leads_created"] == 1 and counts["leads_updated"] == 0
     leads = session.scalars(select(Lead).order_by(Lead.id)).all()
     assert [lead.owner_id for lead in leads] == [rep_a.id, rep_b.id]
@@ -134,12 +157,16 @@ def test_rep_never_updates_another_reps_lead(session, settings, write_csv) -> No
 
 def test_rejected_rows_report_line_numbers(session, settings, write_csv) -> None:
     good = "".join(f"P{i},Q{i},p{i}@beta.io,Beta,,,,\n" for i in range(6))
-    path = write_csv(HEAD + good + (
-        ",,,,,,,\n"                       # empty: skipped, not rejected
-        "Bad,Row,bad@x.io,X,,,,,,,extra\n"  # too many cells (line 9)
-        ",,,,,,Boss,\n"                   # nothing to contact (line 10)
-        "=HYPERLINK(1),Evil,evil@x.io,X,,,,,,,1\n"  # line 11, neutralised in the report
-    ))
+    path = write_csv(
+        HEAD
+        + good
+        + (
+            ",,,,,,,\n"  # empty: skipped, not rejected
+            "Bad,Row,bad@x.io,X,,,,,,,extra\n"  # too many cells (line 9)
+            ",,,,,,Boss,\n"  # nothing to contact (line 10)
+            "=HYPERLINK(1),Evil,evil@x.io,X,,,,,,,1\n"  # line 11, neutralised in the report
+        )
+    )
     batch, counts = import_file(session, settings, path)
     assert counts["rows_read"] == 9 and counts["rows_rejected"] == 3
     assert counts["leads_created"] == 6
@@ -157,8 +184,16 @@ def test_resumed_run_does_not_duplicate(session, settings, write_csv) -> None:
     rows = "".join(f"P{i},Q{i},p{i}@acme{i % 7}.com,Acme{i % 7},,,,\n" for i in range(30))
     path = write_csv(HEAD + rows)
     fmt, _s, proposal = importer.propose_for_file(session, settings, path)
-    batch = importer.new_batch(session, name="r", path=path, filename="r.csv", fmt=fmt,
-                               columns=proposal.columns, owner=None, status="queued")
+    batch = importer.new_batch(
+        session,
+        name="r",
+        path=path,
+        filename="r.csv",
+        fmt=fmt,
+        columns=proposal.columns,
+        owner=None,
+        status="queued",
+    )
     session.commit()
 
     def crash(fraction: float) -> None:
@@ -177,7 +212,9 @@ def test_resumed_run_does_not_duplicate(session, settings, write_csv) -> None:
 def test_process_pool_gives_the_same_result(session, settings, write_csv, db_url) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("the pool is database-independent; once is enough")
-    rows = "".join(f"P{i},Q{i % 40},p{i % 150}@acme{i % 150 % 9}.com,Acme{i % 9},,,,\n" for i in range(400))
+    rows = "".join(
+        f"P{i},Q{i % 40},p{i % 150}@acme{i % 150 % 9}.com,Acme{i % 9},,,,\n" for i in range(400)
+    )
     path = write_csv(HEAD + rows)
     _b, counts = import_file(session, settings, path, workers=2, chunk_size=50)
     assert counts["leads_created"] == 150 and counts["duplicates_merged"] == 250

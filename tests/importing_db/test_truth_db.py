@@ -26,7 +26,9 @@ def test_cli_import_matches_truth(sample: Path, cli, session) -> None:
     stored = {}
     for lead in session.scalars(select(Lead)):
         stored[(lead.email or "").lower()] = {
-            "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "email": lead.email,
             "company_name": lead.company.name if lead.company else None,
             "company_domain": lead.company.domain if lead.company else None,
         }
@@ -52,7 +54,9 @@ def test_cli_import_with_mapping_file(cli, write_csv, session, tmp_path) -> None
     path = write_csv("Who,Mail,Shop\nJane Doe,jane@acme.com,Acme\n")
     mapping = tmp_path / "m.json"
     mapping.write_text(json.dumps({"Who": "full_name", "Mail": "email", "Shop": None}))
-    counts = cli_json(cli("import", str(path), "--mapping", str(mapping), "--batch", "B1", "--json"))
+    counts = cli_json(
+        cli("import", str(path), "--mapping", str(mapping), "--batch", "B1", "--json")
+    )
     assert counts["leads_created"] == 1
     lead = session.scalar(select(Lead))
     assert (lead.first_name, lead.last_name, lead.email) == ("Jane", "Doe", "jane@acme.com")
@@ -80,9 +84,13 @@ def test_ai_failure_falls_back_to_rules_and_says_so(cli, db_url, tmp_path) -> No
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     sample = next(p for p in SAMPLES if p.name == "handmade_sheet.csv")
-    env = {"LEADREEL_DATA_DIR": str(tmp_path / "data"), "LEADREEL_DATABASE_URL": db_url,
-           "LEADREEL_OPENAI_API_KEY": "sk-test", "LEADREEL_AI_TIMEOUT": "1",
-           "LEADREEL_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1"}
+    env = {
+        "LEADREEL_DATA_DIR": str(tmp_path / "data"),
+        "LEADREEL_DATABASE_URL": db_url,
+        "LEADREEL_OPENAI_API_KEY": "sk-test",
+        "LEADREEL_AI_TIMEOUT": "1",
+        "LEADREEL_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+    }
     result = CliRunner().invoke(main, ["map", str(sample), "--json"], env=env)
     assert result.exit_code == 0, result.output
     out = cli_json(result)

@@ -24,8 +24,11 @@ CSV = (
 
 
 def upload(client, text: str = CSV, name: str = "leads.csv"):  # type: ignore[no-untyped-def]
-    return client.post("/imports/upload", data={"file": (io.BytesIO(text.encode()), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports/upload",
+        data={"file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def run_task(app, batch_id: int) -> FakeContext:  # type: ignore[no-untyped-def]
@@ -50,8 +53,10 @@ def test_upload_preview_confirm_run_report(db_app, db_user, session) -> None:
     assert page.count('data-testid="field-select"') == 6
     assert '<option value="first_name" selected>' in page and "anna@kraft.example.de" in page
     assert "95%" in page  # confidence shown
-    form = {f"field_{i}": f for i, f in enumerate(
-        ["first_name", "last_name", "email", "company_name", "website", ""])}
+    form = {
+        f"field_{i}": f
+        for i, f in enumerate(["first_name", "last_name", "email", "company_name", "website", ""])
+    }
     response = client.post(f"/imports/{batch_id}/confirm", data={**form, "save_mapping": "1"})
     assert response.status_code == 302
     task = session.scalar(select(ProcessingTask).where(ProcessingTask.batch_id == batch_id))
@@ -87,8 +92,13 @@ def test_rejected_rows_download_and_other_rep_sees_404(db_app, db_user, session)
     text = "Name,Email,Company\n" + "".join(f"P{i} Q,p{i}@x.example.com,X\n" for i in range(6))
     text += "Bad,bad@x.example.com,X,oops,more\n"
     batch_id = int(upload(client, text).location.split("/")[-2])
-    assert client.post(f"/imports/{batch_id}/confirm", data={"field_0": "full_name",
-                       "field_1": "email", "field_2": "company_name"}).status_code == 302
+    assert (
+        client.post(
+            f"/imports/{batch_id}/confirm",
+            data={"field_0": "full_name", "field_1": "email", "field_2": "company_name"},
+        ).status_code
+        == 302
+    )
     run_task(db_app, batch_id)
     download = client.get(f"/imports/{batch_id}/rejected.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
@@ -99,8 +109,12 @@ def test_rejected_rows_download_and_other_rep_sees_404(db_app, db_user, session)
     r = intruder.post("/login", data={"email": other.email, "password": "correct horse battery"})
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     assert other.email in intruder.get("/imports/").get_data(as_text=True)
-    for url in (f"/imports/{batch_id}", f"/imports/{batch_id}/api/status",
-                f"/imports/{batch_id}/rejected.csv", f"/imports/{batch_id}/preview"):
+    for url in (
+        f"/imports/{batch_id}",
+        f"/imports/{batch_id}/api/status",
+        f"/imports/{batch_id}/rejected.csv",
+        f"/imports/{batch_id}/preview",
+    ):
         assert intruder.get(url).status_code == 404, url
     assert intruder.post(f"/imports/{batch_id}/undo").status_code == 404
     assert "leads.csv" not in intruder.get("/imports/").get_data(as_text=True)
@@ -118,15 +132,27 @@ def test_size_and_row_limits_have_clear_messages(make_app, tmp_path) -> None:
     client = app.test_client()
     client.post("/login", data={"email": user.email, "password": "correct horse battery"})
     text = "Name,Email\n" + "".join(f"P{i} Q,p{i}@x.example.com\n" for i in range(5))
-    page = client.post("/imports/upload", data={"file": (io.BytesIO(text.encode()), "a.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    page = client.post(
+        "/imports/upload",
+        data={"file": (io.BytesIO(text.encode()), "a.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "the limit is 3" in page.get_data(as_text=True)
-    page = client.post("/imports/upload", data={"file": (io.BytesIO(b"x"), "a.exe")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    page = client.post(
+        "/imports/upload",
+        data={"file": (io.BytesIO(b"x"), "a.exe")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "upload a CSV" in page.get_data(as_text=True)
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    big = client.post("/imports/upload", data={"file": (io.BytesIO(b"a," * 2000), "a.csv")},
-                      content_type="multipart/form-data", follow_redirects=True)
+    big = client.post(
+        "/imports/upload",
+        data={"file": (io.BytesIO(b"a," * 2000), "a.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "MB upload limit" in big.get_data(as_text=True)
     assert list((Path(app.config["SETTINGS"].data_dir) / "uploads").glob("*")) == []
 

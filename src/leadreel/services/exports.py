@@ -74,9 +74,7 @@ def write_csv(rows: Iterator[list[str]], path: Path) -> int:
     return max(count, 0)
 
 
-def export_template(
-    session: Session, template: str, path: Path, user: Actor | None = None
-) -> int:
+def export_template(session: Session, template: str, path: Path, user: Actor | None = None) -> int:
     """Write an export of `template` to `path`; raises ValueError for an unknown template."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown export template {template!r}; known: {', '.join(TEMPLATES)}")

@@ -32,9 +32,12 @@ from leadreel.web.permissions import get_owned, require
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 COUNT_LABELS = (
-    ("rows_read", "Rows read"), ("leads_created", "Leads created"),
-    ("leads_updated", "Existing leads updated"), ("duplicates_merged", "Duplicates merged"),
-    ("companies_created", "Companies created"), ("companies_matched", "Companies matched"),
+    ("rows_read", "Rows read"),
+    ("leads_created", "Leads created"),
+    ("leads_updated", "Existing leads updated"),
+    ("duplicates_merged", "Duplicates merged"),
+    ("companies_created", "Companies created"),
+    ("companies_matched", "Companies matched"),
     ("rows_rejected", "Rows rejected"),
 )
 
@@ -45,8 +48,11 @@ def _settings():  # type: ignore[no-untyped-def]
 
 def _status(batch: ImportBatch) -> dict[str, object]:
     return {
-        "id": batch.id, "status": batch.status, "progress": round(batch.progress or 0.0, 4),
-        "counts": batch.counts or {}, "error": batch.error_message,
+        "id": batch.id,
+        "status": batch.status,
+        "progress": round(batch.progress or 0.0, 4),
+        "counts": batch.counts or {},
+        "error": batch.error_message,
         "has_report": bool(batch.error_report_path),
     }
 
@@ -58,8 +64,7 @@ def index():  # type: ignore[no-untyped-def]
     batches = db.session.scalars(
         scope_batches(select(ImportBatch), current_user).order_by(ImportBatch.id.desc()).limit(100)
     ).all()
-    return render_template("imports/index.html", batches=batches,
-                           max_mb=_settings().max_upload_mb)
+    return render_template("imports/index.html", batches=batches, max_mb=_settings().max_upload_mb)
 
 
 @bp.route("/upload", methods=["POST"])
@@ -75,8 +80,14 @@ def upload():  # type: ignore[no-untyped-def]
         flash("Choose a file to import.", "error")
         return redirect(url_for(".index"))
     try:
-        batch = uploads.create_batch(db.session, _settings(), file.stream, file.filename,
-                                     current_user, name=request.form.get("name") or None)
+        batch = uploads.create_batch(
+            db.session,
+            _settings(),
+            file.stream,
+            file.filename,
+            current_user,
+            name=request.form.get("name") or None,
+        )
     except ImportFileError as exc:
         db.session.rollback()
         flash(f"Cannot import {file.filename}: {exc}", "error")
@@ -106,9 +117,14 @@ def confirm(batch_id: int):  # type: ignore[no-untyped-def]
         if f"field_{i}" in request.form
     }
     try:
-        uploads.confirm_batch(db.session, batch, current_user, chosen,
-                              save=bool(request.form.get("save_mapping")),
-                              name=request.form.get("name"))
+        uploads.confirm_batch(
+            db.session,
+            batch,
+            current_user,
+            chosen,
+            save=bool(request.form.get("save_mapping")),
+            name=request.form.get("name"),
+        )
     except (ImportFileError, ValueError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -122,8 +138,9 @@ def confirm(batch_id: int):  # type: ignore[no-untyped-def]
 def detail(batch_id: int):  # type: ignore[no-untyped-def]
     """Progress while running, the report when done."""
     batch = get_owned(ImportBatch, batch_id, "leads.import")
-    return render_template("imports/detail.html", batch=batch, labels=COUNT_LABELS,
-                           status=_status(batch))
+    return render_template(
+        "imports/detail.html", batch=batch, labels=COUNT_LABELS, status=_status(batch)
+    )
 
 
 @bp.route("/<int:batch_id>/api/status")
@@ -141,8 +158,12 @@ def rejected(batch_id: int):  # type: ignore[no-untyped-def]
     path = Path(batch.error_report_path or "")
     if not batch.error_report_path or not path.is_file():
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True,
-                     download_name=f"import-{batch.id}-rejected.csv")
+    return send_file(
+        path,
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"import-{batch.id}-rejected.csv",
+    )
 
 
 @bp.route("/<int:batch_id>/undo", methods=["POST"])
@@ -157,6 +178,9 @@ def undo(batch_id: int):  # type: ignore[no-untyped-def]
     except UndoError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", batch_id=batch_id))
-    flash(f"Import undone: {result['leads_deleted']} leads removed, "
-          f"{result['records_restored']} records restored.", "success")
+    flash(
+        f"Import undone: {result['leads_deleted']} leads removed, "
+        f"{result['records_restored']} records restored.",
+        "success",
+    )
     return redirect(url_for(".detail", batch_id=batch_id))

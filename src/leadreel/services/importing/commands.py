@@ -36,7 +36,7 @@ def load_mapping_file(path: Path) -> dict[str, str | None]:
     if isinstance(data, dict) and all(v is None or isinstance(v, str) for v in data.values()):
         return {str(k): v for k, v in data.items()}
     raise click.ClickException(
-        "a mapping file is {\"Header\": \"field\" or null} or the output of `leadreel map --json`"
+        'a mapping file is {"Header": "field" or null} or the output of `leadreel map --json`'
     )
 
 
@@ -76,12 +76,18 @@ def map_command(file: Path, as_json: bool) -> None:
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_name", default=None, help="Batch name (default: the file name).")
-@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="JSON mapping to use instead of the proposal.")
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON mapping to use instead of the proposal.",
+)
 @click.option("--owner", default=None, help="Email of the user who will own the leads.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def import_command(file: Path, batch_name: str | None, mapping_file: Path | None,
-                   owner: str | None, as_json: bool) -> None:
+def import_command(
+    file: Path, batch_name: str | None, mapping_file: Path | None, owner: str | None, as_json: bool
+) -> None:
     """Import FILE now (no worker needed) and print the counts."""
     from sqlalchemy import select  # noqa: PLC0415
 
@@ -97,8 +103,9 @@ def import_command(file: Path, batch_name: str | None, mapping_file: Path | None
             if user is None:
                 raise click.ClickException(f"no user with email {owner}")
         try:
-            batch, counts = import_file(session, settings, file, owner=user, name=batch_name,
-                                        mapping=mapping)
+            batch, counts = import_file(
+                session, settings, file, owner=user, name=batch_name, mapping=mapping
+            )
         except (ImportFileError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         result = {"batch_id": batch.id, "status": batch.status, **counts}
@@ -113,8 +120,13 @@ def import_command(file: Path, batch_name: str | None, mapping_file: Path | None
 
 @click.command("export")
 @click.option("--template", default="core", show_default=True, help="Export template.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV file to write.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write.",
+)
 def export_command(template: str, out: Path) -> None:
     """Write every lead to a CSV file (one column per field of the template)."""
     from leadreel.services.exports import export_template  # noqa: PLC0415

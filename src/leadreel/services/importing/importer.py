@@ -62,17 +62,28 @@ def limits_for(settings: Settings) -> Limits:
 
 
 def format_to_dict(fmt: FileFormat) -> dict[str, Any]:
-    return {"kind": fmt.kind, "encoding": fmt.encoding, "delimiter": fmt.delimiter,
-            "header_line": fmt.header_line, "headers": list(fmt.headers)}
+    return {
+        "kind": fmt.kind,
+        "encoding": fmt.encoding,
+        "delimiter": fmt.delimiter,
+        "header_line": fmt.header_line,
+        "headers": list(fmt.headers),
+    }
 
 
 def format_from_dict(data: dict[str, Any]) -> FileFormat:
-    return FileFormat(kind=data["kind"], encoding=data.get("encoding"),
-                      delimiter=data.get("delimiter"), header_line=int(data["header_line"]),
-                      headers=tuple(data["headers"]))
+    return FileFormat(
+        kind=data["kind"],
+        encoding=data.get("encoding"),
+        delimiter=data.get("delimiter"),
+        header_line=int(data["header_line"]),
+        headers=tuple(data["headers"]),
+    )
 
 
-def saved_mapping_for(session: Session, headers: list[str] | tuple[str, ...]) -> dict[str, Any] | None:
+def saved_mapping_for(
+    session: Session, headers: list[str] | tuple[str, ...]
+) -> dict[str, Any] | None:
     """The mapping saved earlier for this header set, if any (mapping layer 1)."""
     saved = session.scalar(
         select(SavedMapping).where(SavedMapping.header_signature == header_signature(headers))
@@ -85,11 +96,21 @@ def ai_provider(settings: Settings) -> Any | None:
     from leadreel.integrations.ai import make_provider  # noqa: PLC0415 - SDKs are heavy
 
     if settings.openai_api_key:
-        return make_provider("openai", api_key=settings.openai_api_key, model=settings.openai_model,
-                             base_url=settings.openai_base_url or None, timeout=settings.ai_timeout)
+        return make_provider(
+            "openai",
+            api_key=settings.openai_api_key,
+            model=settings.openai_model,
+            base_url=settings.openai_base_url or None,
+            timeout=settings.ai_timeout,
+        )
     if settings.gemini_api_key:
-        return make_provider("gemini", api_key=settings.gemini_api_key, model=settings.gemini_model,
-                             base_url=settings.gemini_base_url or None, timeout=settings.ai_timeout)
+        return make_provider(
+            "gemini",
+            api_key=settings.gemini_api_key,
+            model=settings.gemini_model,
+            base_url=settings.gemini_base_url or None,
+            timeout=settings.ai_timeout,
+        )
     return None
 
 
@@ -112,16 +133,30 @@ def propose_for_file(
 
 
 def new_batch(
-    session: Session, *, name: str, path: Path, filename: str, fmt: FileFormat,
-    columns: list[ColumnMapping], owner: Actor | None, warnings: list[str] | None = None,
+    session: Session,
+    *,
+    name: str,
+    path: Path,
+    filename: str,
+    fmt: FileFormat,
+    columns: list[ColumnMapping],
+    owner: Actor | None,
+    warnings: list[str] | None = None,
     status: str = "uploaded",
 ) -> ImportBatch:
     """Add (not commit) a batch for a stored file and its mapping."""
     batch = ImportBatch(
-        name=name[:200], filename=filename[:500], stored_path=str(path),
-        file_size=path.stat().st_size, file_format=format_to_dict(fmt),
-        headers=list(fmt.headers), mapping=[c.model_dump() for c in columns], status=status,
-        counts={}, warnings=list(warnings or []), owner_id=owner.id if owner else None,
+        name=name[:200],
+        filename=filename[:500],
+        stored_path=str(path),
+        file_size=path.stat().st_size,
+        file_format=format_to_dict(fmt),
+        headers=list(fmt.headers),
+        mapping=[c.model_dump() for c in columns],
+        status=status,
+        counts={},
+        warnings=list(warnings or []),
+        owner_id=owner.id if owner else None,
     )
     session.add(batch)
     session.flush()
@@ -156,8 +191,9 @@ def count_records(path: Path, fmt: FileFormat, limits: Limits) -> int:
     return count
 
 
-def _chunks(path: Path, fmt: FileFormat, limits: Limits, after: int, size: int
-            ) -> Iterator[list[RawRecord]]:
+def _chunks(
+    path: Path, fmt: FileFormat, limits: Limits, after: int, size: int
+) -> Iterator[list[RawRecord]]:
     chunk: list[RawRecord] = []
     for rec in iter_records(path, fmt, limits=limits):
         if rec.line <= after:
@@ -172,8 +208,14 @@ def _chunks(path: Path, fmt: FileFormat, limits: Limits, after: int, size: int
 
 def _restore(run: ImportRun, counts: dict[str, Any]) -> None:
     """Carry the counts of committed chunks into a resumed run."""
-    for key in ("rows_read", "rows_rejected", "leads_created", "duplicates_merged",
-                "companies_created", "warnings"):
+    for key in (
+        "rows_read",
+        "rows_rejected",
+        "leads_created",
+        "duplicates_merged",
+        "companies_created",
+        "warnings",
+    ):
         run.counts[key] = int(counts.get(key, 0))
     for key in ("leads_matched", "leads_updated", "companies_matched", "companies_updated"):
         run.counts[f"{key}_before"] = int(counts.get(key, 0))
@@ -207,14 +249,16 @@ def run_batch(
         _finish(session, batch, "failed", commit, error=str(exc))
         raise
     match_all = user is None or can(user, "leads.view_all")
-    run = ImportRun(batch_id=batch.id, owner_id=batch.owner_id,
-                    match_owner_id=None if match_all else user.id)  # type: ignore[union-attr]
+    run = ImportRun(
+        batch_id=batch.id, owner_id=batch.owner_id, match_owner_id=None if match_all else user.id
+    )  # type: ignore[union-attr]
     if resume_after:
         _restore(run, batch.counts)
     batch.status = "running"
     batch.error_message = None
-    report = ErrorReport(report_path(settings.data_dir, batch.id), fmt.headers,
-                         resume_after=resume_after)
+    report = ErrorReport(
+        report_path(settings.data_dir, batch.id), fmt.headers, resume_after=resume_after
+    )
     row_warnings = [w for w in (batch.warnings or []) if not str(w).startswith("line ")]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total - resume_after >= POOL_MIN_ROWS else 0
@@ -250,8 +294,9 @@ def run_batch(
     return dict(batch.counts)
 
 
-def _finish(session: Session, batch: ImportBatch, status: str, commit: bool,
-            error: str | None = None) -> None:
+def _finish(
+    session: Session, batch: ImportBatch, status: str, commit: bool, error: str | None = None
+) -> None:
     batch.status = status
     batch.error_message = error
     batch.finished_at = datetime.now(UTC)
@@ -281,16 +326,28 @@ def import_file(
     """
     fmt, _sample, proposal = propose_for_file(session, settings, path)
     columns = apply_mapping(proposal.columns, mapping or {})
-    batch = new_batch(session, name=name or path.name, path=path, filename=path.name, fmt=fmt,
-                      columns=columns, owner=owner, warnings=proposal.warnings, status="queued")
+    batch = new_batch(
+        session,
+        name=name or path.name,
+        path=path,
+        filename=path.name,
+        fmt=fmt,
+        columns=columns,
+        owner=owner,
+        warnings=proposal.warnings,
+        status="queued",
+    )
     if commit:
         session.commit()
-    counts = run_batch(session, settings, batch, user=owner, commit=commit, workers=workers,
-                       chunk_size=chunk_size)
+    counts = run_batch(
+        session, settings, batch, user=owner, commit=commit, workers=workers, chunk_size=chunk_size
+    )
     return batch, counts
 
 
-def apply_mapping(columns: list[ColumnMapping], chosen: dict[str, str | None]) -> list[ColumnMapping]:
+def apply_mapping(
+    columns: list[ColumnMapping], chosen: dict[str, str | None]
+) -> list[ColumnMapping]:
     """Overlay user choices (header -> field) on a proposal; a chosen column is "saved"-sure."""
     from leadreel.fields import CORE_FIELDS  # noqa: PLC0415
 
@@ -311,15 +368,18 @@ def apply_mapping(columns: list[ColumnMapping], chosen: dict[str, str | None]) -
         if col.field and spec_of(col.field).single:
             if col.field in taken:
                 raise ValueError(
-                    f"columns {taken[col.field]!r} and {col.header!r} are both mapped to {col.field}"
+                    f"columns {taken[col.field]!r} and {col.header!r} "
+                    f"are both mapped to {col.field}"
                 )
             taken[col.field] = col.header
     return out
 
 
-def import_demo_file(session: Session, settings: Settings, path: Path, owner: Actor | None = None
-                     ) -> dict[str, Any]:
+def import_demo_file(
+    session: Session, settings: Settings, path: Path, owner: Actor | None = None
+) -> dict[str, Any]:
     """The demo batch: imported synchronously in the caller's transaction."""
-    _batch, counts = import_file(session, settings, Path(path), owner=owner, name="Demo leads",
-                                 commit=False, workers=0)
+    _batch, counts = import_file(
+        session, settings, Path(path), owner=owner, name="Demo leads", commit=False, workers=0
+    )
     return {k: counts[k] for k in ("leads_created", "companies_created", "rows_rejected")}

@@ -82,8 +82,9 @@ class RowPreparer:
         try:
             norm = self.normalizer.normalize(values)
         except Exception as exc:  # a cleaner bug must reject one row, not stop the import
-            return PreparedRow(line=line, error=f"could not read row ({type(exc).__name__})",
-                               values=values)
+            return PreparedRow(
+                line=line, error=f"could not read row ({type(exc).__name__})", values=values
+            )
         if norm.errors:
             return PreparedRow(line=line, error="; ".join(norm.errors), values=values)
         lead, company = norm.lead, norm.company
@@ -91,17 +92,23 @@ class RowPreparer:
         if li_key:
             lead["linkedin_url"] = LINKEDIN_ROOT + li_key
         row = PreparedRow(
-            line=line, lead=lead, company=company, extra=norm.extra,
-            inferred=sorted(norm.inferred), warnings=norm.warnings,
+            line=line,
+            lead=lead,
+            company=company,
+            extra=norm.extra,
+            inferred=sorted(norm.inferred),
+            warnings=norm.warnings,
         )
-        if (company.get("company_phone") and not lead.get("phone")
-                and not (lead.get("first_name") or lead.get("last_name") or lead.get("full_name"))):
+        if (
+            company.get("company_phone")
+            and not lead.get("phone")
+            and not (lead.get("first_name") or lead.get("last_name") or lead.get("full_name"))
+        ):
             lead["phone"] = company["company_phone"]  # the business's number reaches the lead
         row.company_keys = company_keys(company) if company else {"domain": None, "name": None}
         row.lead_values = storable_lead_fields(lead)
         row.company_values = company_values(company) if company else {}
-        row.person_template = person_company_key(
-            lead.get("first_name"), lead.get("last_name"), "#")
+        row.person_template = person_company_key(lead.get("first_name"), lead.get("last_name"), "#")
         row.lead, row.company = {}, {}  # the values above say it all; less to pickle
         row.email_key = lead_email_key(lead.get("email"))
         row.linkedin_key = li_key

@@ -46,9 +46,10 @@ class ErrorReport:
     def _truncate_after(self, last_line: int) -> None:
         """Keep only rows up to `last_line` (those belong to committed chunks)."""
         tmp = self.path.with_suffix(".tmp")
-        with self.path.open(newline="", encoding="utf-8") as src, tmp.open(
-            "w", newline="", encoding="utf-8"
-        ) as dst:
+        with (
+            self.path.open(newline="", encoding="utf-8") as src,
+            tmp.open("w", newline="", encoding="utf-8") as dst,
+        ):
             reader, writer = csv.reader(src), csv.writer(dst)
             for i, row in enumerate(reader):
                 if i == 0 or (row and row[0].isdigit() and int(row[0]) <= last_line):

@@ -94,16 +94,21 @@ class ImportRun:
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
         c = self.counts
-        out = {k: int(c[k]) for k in (
-            "rows_read", "rows_rejected", "leads_created", "duplicates_merged",
-            "companies_created", "warnings",
-        )}
+        out = {
+            k: int(c[k])
+            for k in (
+                "rows_read",
+                "rows_rejected",
+                "leads_created",
+                "duplicates_merged",
+                "companies_created",
+                "warnings",
+            )
+        }
         out["leads_matched"] = int(c["leads_matched_before"]) + len(self.matched_leads)
         out["leads_updated"] = int(c["leads_updated_before"]) + len(self.updated_leads)
         out["companies_matched"] = int(c["companies_matched_before"]) + len(self.matched_companies)
-        out["companies_updated"] = (
-            int(c["companies_updated_before"]) + len(self.updated_companies)
-        )
+        out["companies_updated"] = int(c["companies_updated_before"]) + len(self.updated_companies)
         out["leads_total"] = out["leads_created"] + out["leads_matched"]
         out["companies_total"] = out["companies_created"] + out["companies_matched"]
         return out
@@ -147,19 +152,26 @@ def _write_companies(
     domains = {d for r in slow if (d := r.company_keys.get("domain"))}
     by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
     found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
-    names = {n for r in slow if (n := r.company_keys.get("name"))
-             and r.company_keys.get("domain") not in found}
+    names = {
+        n
+        for r in slow
+        if (n := r.company_keys.get("name")) and r.company_keys.get("domain") not in found
+    }
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
-    for c in sorted((*by_domain, *w.fetch_by(conn, w.COMPANIES, "name_key", names)),
-                    key=lambda c: c["id"]):
+    for c in sorted(
+        (*by_domain, *w.fetch_by(conn, w.COMPANIES, "name_key", names)), key=lambda c: c["id"]
+    ):
         if c["id"] in existing:
             continue
         existing[c["id"]] = c
-        index.add(("db", c["id"]), {
-            "domain": company_key_domain(c["domain"] or c["website"]),
-            "name": c["name_key"] or None,
-        })
+        index.add(
+            ("db", c["id"]),
+            {
+                "domain": company_key_domain(c["domain"] or c["website"]),
+                "name": c["name_key"] or None,
+            },
+        )
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}
@@ -177,13 +189,19 @@ def _write_companies(
         ref, created = index.match_or_add(("new", i), keys)
         refs.append(ref)
         if created:
-            values.update(name_key=(keys.get("name") or "")[:300], inferred=inferred,
-                          created_by_batch_id=run.batch_id, owner_id=run.owner_id)
+            values.update(
+                name_key=(keys.get("name") or "")[:300],
+                inferred=inferred,
+                created_by_batch_id=run.batch_id,
+                owner_id=run.owner_id,
+            )
             new[ref] = values
         elif ref[0] == "new":
             target = new[ref]
             target.update(merge_fields(target, values).merged)
-            target["name_key"] = target["name_key"] or normalize_company_name(target.get("name")) or ""
+            target["name_key"] = (
+                target["name_key"] or normalize_company_name(target.get("name")) or ""
+            )
         else:
             cid = ref[1]
             current = merged_db.setdefault(cid, dict(existing[cid]))
@@ -210,8 +228,12 @@ def _write_companies(
     own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
     changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
     w.update_rows(conn, w.COMPANIES, changes, now)
-    w.record_changes(conn, run.batch_id, "company",
-                     [(cid, prev) for cid, prev in previous.items() if cid not in own])
+    w.record_changes(
+        conn,
+        run.batch_id,
+        "company",
+        [(cid, prev) for cid, prev in previous.items() if cid not in own],
+    )
     run.updated_companies.update(cid for cid in previous if cid not in own)
     return [None if ref is None else (real[ref] if ref[0] == "new" else ref[1]) for ref in refs]
 
@@ -250,7 +272,10 @@ def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict
 
 
 def _write_leads(
-    conn: Connection, run: ImportRun, rows: list[PreparedRow], company_ids: list[int | None],
+    conn: Connection,
+    run: ImportRun,
+    rows: list[PreparedRow],
+    company_ids: list[int | None],
     now: datetime,
 ) -> None:
     incoming = [_lead_values(run, r, cid) for r, cid in zip(rows, company_ids, strict=True)]
@@ -263,23 +288,35 @@ def _write_leads(
     by_email = w.fetch_by(conn, w.LEADS, "email", {k["email"] for k in keys if k["email"]}, owner)
     emails = {lead_email_key(lead["email"]) for lead in by_email}
     rest = [k for k in keys if k["email"] not in emails]
-    by_linkedin = w.fetch_by(conn, w.LEADS, "linkedin_url",
-                             {LINKEDIN_ROOT + k["linkedin"] for k in rest if k["linkedin"]}, owner)
+    by_linkedin = w.fetch_by(
+        conn,
+        w.LEADS,
+        "linkedin_url",
+        {LINKEDIN_ROOT + k["linkedin"] for k in rest if k["linkedin"]},
+        owner,
+    )
     linkedins = {linkedin_key(lead["linkedin_url"]) for lead in by_linkedin}
-    by_person = w.fetch_by(conn, w.LEADS, "person_key", {
-        k["name_company"] for k in rest if k["name_company"] and k["linkedin"] not in linkedins
-    }, owner)
+    by_person = w.fetch_by(
+        conn,
+        w.LEADS,
+        "person_key",
+        {k["name_company"] for k in rest if k["name_company"] and k["linkedin"] not in linkedins},
+        owner,
+    )
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
     for lead in sorted((*by_email, *by_linkedin, *by_person), key=lambda lead: lead["id"]):
         if lead["id"] in existing:
             continue
         existing[lead["id"]] = lead
-        index.add(("db", lead["id"]), {
-            "email": lead_email_key(lead["email"]),
-            "linkedin": linkedin_key(lead["linkedin_url"]),
-            "name_company": lead["person_key"],
-        })
+        index.add(
+            ("db", lead["id"]),
+            {
+                "email": lead_email_key(lead["email"]),
+                "linkedin": linkedin_key(lead["linkedin_url"]),
+                "name_company": lead["person_key"],
+            },
+        )
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}
@@ -287,8 +324,14 @@ def _write_leads(
         ref, created = index.match_or_add(("new", i), key)
         lead_inferred = [k for k in r.inferred if k not in _COMPANY_INFERRED]
         if created:
-            values.update(extra=w.storable_json(r.extra), inferred=lead_inferred, tag=None,
-                          status="new", owner_id=run.owner_id, batch_id=run.batch_id)
+            values.update(
+                extra=w.storable_json(r.extra),
+                inferred=lead_inferred,
+                tag=None,
+                status="new",
+                owner_id=run.owner_id,
+                batch_id=run.batch_id,
+            )
             new[ref] = values
             continue
         run.counts["duplicates_merged"] += 1
@@ -304,16 +347,24 @@ def _write_leads(
     w.insert_leads(conn, list(new.values()), now)
     run.counts["leads_created"] += len(new)
     changed = {lid: prev for lid, prev in previous.items() if prev}
-    w.update_rows(conn, w.LEADS, [(lid, {k: merged_db[lid][k] for k in prev})
-                                  for lid, prev in changed.items()], now)
-    foreign = {lid: prev for lid, prev in changed.items()
-               if existing[lid]["batch_id"] != run.batch_id}
+    w.update_rows(
+        conn,
+        w.LEADS,
+        [(lid, {k: merged_db[lid][k] for k in prev}) for lid, prev in changed.items()],
+        now,
+    )
+    foreign = {
+        lid: prev for lid, prev in changed.items() if existing[lid]["batch_id"] != run.batch_id
+    }
     w.record_changes(conn, run.batch_id, "lead", list(foreign.items()))
     run.updated_leads.update(foreign)
 
 
 def _merge_into(
-    current: dict[str, Any], values: dict[str, Any], r: PreparedRow, inferred: list[str],
+    current: dict[str, Any],
+    values: dict[str, Any],
+    r: PreparedRow,
+    inferred: list[str],
     previous: dict[str, Any] | None,
 ) -> None:
     """Fill `current`'s empty fields (and extra keys) from one more row of the same lead."""

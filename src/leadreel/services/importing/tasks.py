@@ -25,8 +25,13 @@ from leadreel.tasks.retry import PermanentError
 TASK_TYPE = "import_csv"
 
 
-@task_type(TASK_TYPE, priority=PRIORITY_IMPORT, max_attempts=3, timeout=3600.0,
-           permanent_errors=(ImportFileError,))
+@task_type(
+    TASK_TYPE,
+    priority=PRIORITY_IMPORT,
+    max_attempts=3,
+    timeout=3600.0,
+    permanent_errors=(ImportFileError,),
+)
 def import_csv(ctx: TaskContext) -> dict[str, Any]:
     """Import the batch named in the payload (`{"batch_id": id}`) and return its counts."""
     settings: Settings = ctx.settings if isinstance(ctx.settings, Settings) else load_settings()
@@ -38,8 +43,9 @@ def import_csv(ctx: TaskContext) -> dict[str, Any]:
             return dict(batch.counts or {})  # a duplicate run of a finished batch
         user = session.get(User, batch.owner_id) if batch.owner_id else None
         try:
-            return run_batch(session, settings, batch, user=user,
-                             progress=lambda f: ctx.set_progress(f))
+            return run_batch(
+                session, settings, batch, user=user, progress=lambda f: ctx.set_progress(f)
+            )
         except (ImportFileError, TaskCancelled):
             raise
         except Exception as exc:

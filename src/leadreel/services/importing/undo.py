@@ -43,12 +43,17 @@ def undo_batch(session: Session, batch: ImportBatch, user: Actor | None) -> dict
         delete(w.COMPANIES).where(w.COMPANIES.c.created_by_batch_id == batch.id, ~in_use)
     ).rowcount
     kept = conn.execute(
-        update(w.COMPANIES).where(w.COMPANIES.c.created_by_batch_id == batch.id)
+        update(w.COMPANIES)
+        .where(w.COMPANIES.c.created_by_batch_id == batch.id)
         .values(created_by_batch_id=None)
     ).rowcount
     session.execute(delete(ImportChange).where(ImportChange.batch_id == batch.id))
-    result = {"leads_deleted": leads, "companies_deleted": companies, "companies_kept": kept,
-              "records_restored": restored}
+    result = {
+        "leads_deleted": leads,
+        "companies_deleted": companies,
+        "companies_kept": kept,
+        "records_restored": restored,
+    }
     batch.status = "undone"
     batch.counts = {**(batch.counts or {}), "undo": result}
     batch.finished_at = datetime.now(UTC)
@@ -77,5 +82,9 @@ def _restore_updates(session: Session, batch_id: int) -> int:
 
 def batch_lead_count(session: Session, batch_id: int) -> int:
     """Leads still tagged with the batch (shown before undo)."""
-    return session.scalar(select(func.count()).select_from(w.LEADS).where(
-        w.LEADS.c.batch_id == batch_id)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(w.LEADS).where(w.LEADS.c.batch_id == batch_id)
+        )
+        or 0
+    )

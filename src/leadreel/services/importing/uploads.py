@@ -42,7 +42,8 @@ def store_upload(settings: Settings, stream: IO[bytes], filename: str) -> Path:
     suffix = Path(filename or "").suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise ImportFileError(
-            f"{filename or 'this file'}: upload a CSV, TSV or XLSX file ({', '.join(ALLOWED_SUFFIXES)})"
+            f"{filename or 'this file'}: upload a CSV, TSV or XLSX file "
+            f"({', '.join(ALLOWED_SUFFIXES)})"
         )
     folder = settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,8 +62,13 @@ def store_upload(settings: Settings, stream: IO[bytes], filename: str) -> Path:
 
 
 def create_batch(
-    session: Session, settings: Settings, stream: IO[bytes], filename: str, user: Actor,
-    *, name: str | None = None,
+    session: Session,
+    settings: Settings,
+    stream: IO[bytes],
+    filename: str,
+    user: Actor,
+    *,
+    name: str | None = None,
 ) -> ImportBatch:
     """Store, validate and map an upload; commit a batch in status "uploaded"."""
     require(user, "leads.import")
@@ -75,9 +81,16 @@ def create_batch(
     except ImportFileError:
         path.unlink(missing_ok=True)
         raise
-    batch = new_batch(session, name=name or Path(filename).stem or "Import", path=path,
-                      filename=filename, fmt=fmt, columns=proposal.columns, owner=user,
-                      warnings=proposal.warnings)
+    batch = new_batch(
+        session,
+        name=name or Path(filename).stem or "Import",
+        path=path,
+        filename=filename,
+        fmt=fmt,
+        columns=proposal.columns,
+        owner=user,
+        warnings=proposal.warnings,
+    )
     batch.counts = {"rows_total": total}
     session.commit()
     return batch
@@ -95,8 +108,9 @@ def preview(settings: Settings, batch: ImportBatch, rows: int = PREVIEW_ROWS) ->
     }
 
 
-def save_mapping(session: Session, headers: list[str], columns: list[ColumnMapping],
-                 user: Actor) -> SavedMapping:
+def save_mapping(
+    session: Session, headers: list[str], columns: list[ColumnMapping], user: Actor
+) -> SavedMapping:
     """Remember this mapping for the next file with the same header set (mapping layer 1)."""
     signature = header_signature(headers)
     saved = session.scalar(select(SavedMapping).where(SavedMapping.header_signature == signature))
@@ -109,8 +123,13 @@ def save_mapping(session: Session, headers: list[str], columns: list[ColumnMappi
 
 
 def confirm_batch(
-    session: Session, batch: ImportBatch, user: Actor, chosen: Mapping[str, str | None], *,
-    save: bool = False, name: str | None = None,
+    session: Session,
+    batch: ImportBatch,
+    user: Actor,
+    chosen: Mapping[str, str | None],
+    *,
+    save: bool = False,
+    name: str | None = None,
 ) -> Any:
     """Apply the user's mapping, maybe save it, and enqueue the `import_csv` task; commits."""
     from leadreel.services.importing.tasks import TASK_TYPE  # noqa: PLC0415 - registers the type
@@ -128,7 +147,13 @@ def confirm_batch(
     if save:
         save_mapping(session, list(batch.headers), columns, user)
     batch.status = "queued"
-    task = enqueue(session, TASK_TYPE, {"batch_id": batch.id}, batch_id=batch.id,
-                   dedupe_key=f"batch:{batch.id}", created_by_id=user.id)
+    task = enqueue(
+        session,
+        TASK_TYPE,
+        {"batch_id": batch.id},
+        batch_id=batch.id,
+        dedupe_key=f"batch:{batch.id}",
+        created_by_id=user.id,
+    )
     session.commit()
     return task

@@ -12,12 +12,12 @@ dropped and text is cut to the column's length (PostgreSQL enforces VARCHAR(n)).
 from __future__ import annotations
 
 import json
-from operator import itemgetter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, bindparam, select, update
+from sqlalchemy import Column, Connection, String, Table, bindparam, update
 
 from leadreel.fields import COMPANY_KEYS, LEAD_KEYS
 from leadreel.models import COMPANY_FIELD_ATTRS, Company, ImportChange, Lead
@@ -37,9 +37,7 @@ IN_SLICE = 900  # values per IN (...) list; well under every backend's parameter
 
 def _lengths(table: Table) -> dict[str, int]:
     return {
-        c.name: c.type.length
-        for c in table.columns
-        if isinstance(c.type, String) and c.type.length
+        c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length
     }
 
 
@@ -77,17 +75,25 @@ def storable_json(data: dict[str, Any]) -> dict[str, Any]:
 
 def _slices(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_SLICE):
-        yield values[start:start + IN_SLICE]
+        yield values[start : start + IN_SLICE]
 
 
 # ---- candidate reads ------------------------------------------------------------
 
 _COMPANY_READ: tuple[Column[Any], ...] = tuple(
-    COMPANIES.c[name] for name in ("id", "name_key", "created_by_batch_id", *COMPANY_COLUMNS.values())
+    COMPANIES.c[name]
+    for name in ("id", "name_key", "created_by_batch_id", *COMPANY_COLUMNS.values())
 )
 _LEAD_READ: tuple[Column[Any], ...] = tuple(
-    LEADS.c[name] for name in (
-        "id", "owner_id", "batch_id", "extra", "inferred", *LEAD_LINK_COLUMNS, *LEAD_COLUMNS
+    LEADS.c[name]
+    for name in (
+        "id",
+        "owner_id",
+        "batch_id",
+        "extra",
+        "inferred",
+        *LEAD_LINK_COLUMNS,
+        *LEAD_COLUMNS,
     )
 )
 
@@ -112,9 +118,15 @@ def fetch_by(
     out: list[dict[str, Any]] = []
     try:
         for part in _slices(sorted(values)):
-            where = f"{column} = ANY({mark})" if postgres else f"{column} IN ({', '.join([mark] * len(part))})"
+            where = (
+                f"{column} = ANY({mark})"
+                if postgres
+                else f"{column} IN ({', '.join([mark] * len(part))})"
+            )
             params: Any = (list(part),) if postgres else tuple(part)
-            cursor.execute(f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}{owner}", params)
+            cursor.execute(
+                f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}{owner}", params
+            )
             for row in cursor.fetchall():
                 item = dict(zip(names, row, strict=True))
                 for i in json_cols:  # SQLite hands JSON back as text
@@ -155,8 +167,15 @@ def insert_companies(conn: Connection, rows: list[dict[str, Any]], now: datetime
 def _full_company(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     out: dict[str, Any] = {col: None for col in COMPANY_COLUMNS.values()}
     out.update(
-        name="", name_key="", extra={}, inferred=[], screenshots={}, owner_id=None,
-        created_by_batch_id=None, created_at=now, updated_at=now,
+        name="",
+        name_key="",
+        extra={},
+        inferred=[],
+        screenshots={},
+        owner_id=None,
+        created_by_batch_id=None,
+        created_at=now,
+        updated_at=now,
     )
     out.update(values)
     out["name"] = out["name"] or ""
@@ -164,8 +183,16 @@ def _full_company(values: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 _LEAD_INSERT_COLUMNS = (
-    *LEAD_COLUMNS, *LEAD_LINK_COLUMNS, "extra", "inferred", "tag", "status", "owner_id",
-    "batch_id", "created_at", "updated_at",
+    *LEAD_COLUMNS,
+    *LEAD_LINK_COLUMNS,
+    "extra",
+    "inferred",
+    "tag",
+    "status",
+    "owner_id",
+    "batch_id",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -215,12 +242,21 @@ def update_rows(
         conn.execute(stmt.execution_options(synchronize_session=False), params)
 
 
-def record_changes(conn: Connection, batch_id: int, entity: str,
-                   changes: list[tuple[int, dict[str, Any]]]) -> None:
+def record_changes(
+    conn: Connection, batch_id: int, entity: str, changes: list[tuple[int, dict[str, Any]]]
+) -> None:
     """One `ImportChange(action="updated")` per changed record with the values it replaced."""
     if changes:
-        conn.execute(CHANGES.insert(), [
-            {"batch_id": batch_id, "entity": entity, "entity_id": ident, "action": "updated",
-             "previous": previous}
-            for ident, previous in changes
-        ])
+        conn.execute(
+            CHANGES.insert(),
+            [
+                {
+                    "batch_id": batch_id,
+                    "entity": entity,
+                    "entity_id": ident,
+                    "action": "updated",
+                    "previous": previous,
+                }
+                for ident, previous in changes
+            ],
+        )
