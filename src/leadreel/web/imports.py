@@ -138,6 +138,8 @@ def confirm(batch_id: int):  # type: ignore[no-untyped-def]
 def detail(batch_id: int):  # type: ignore[no-untyped-def]
     """Progress while running, the report when done."""
     batch = get_owned(ImportBatch, batch_id, "leads.import")
+    if batch.status == "uploaded":  # not confirmed yet: back to the mapping
+        return redirect(url_for(".preview", batch_id=batch.id))
     return render_template(
         "imports/detail.html", batch=batch, labels=COUNT_LABELS, status=_status(batch)
     )

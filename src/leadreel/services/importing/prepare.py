@@ -12,6 +12,7 @@ thread as fast as it can, so a million-row file would sit in memory; here at mos
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +29,7 @@ from leadreel.services.importing.mapping import ColumnMapping
 from leadreel.services.importing.normalize import RowNormalizer
 from leadreel.services.importing.writer import company_values, storable_lead_fields
 
+log = logging.getLogger(__name__)
 LINKEDIN_ROOT = "https://www.linkedin.com/"
 _NAME_FIELDS = ("first_name", "last_name", "full_name")
 
@@ -149,7 +151,13 @@ def prepare_chunks(
     # spawn: safe inside a threaded worker process (fork would copy held locks).
     ctx = multiprocessing.get_context("spawn")
     payload = [c.model_dump() for c in columns]
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(payload, region)) as pool:
+    try:
+        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(payload, region))
+    except OSError as exc:  # no processes allowed here (a sandbox): stay in-process
+        log.warning("normalising in-process: cannot start a process pool (%s)", exc)
+        yield from prepare_chunks(chunks, columns, region, workers=0)
+        return
+    with pool:
         pending: deque[Any] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(_prepare_in_worker, (chunk,)))
