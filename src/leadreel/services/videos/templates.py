@@ -28,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 # ``{name}`` placeholders; ``{{`` and ``}}`` are literal braces. Only bare identifiers are
 # placeholders, so ``{lead.__class__}`` or ``{0[1]}`` are left as text: nothing like
 # ``str.format`` attribute or index access can ever run on lead data.
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: ``{name}`` or ``{name|fallback}``: the fallback is used when the lead has no value
+#: (a business-only lead has no first name: "Hi {first_name|there}").
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([^{}|]{0,60}))?\}")
 
 # xfade's named transitions (ffmpeg 6+); "none" means a hard cut.
 XFADE_TRANSITIONS = frozenset(
@@ -44,7 +46,7 @@ _COLOR = re.compile(r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?|[A-Za-z]+)(@(0(\.\d+)?|
 
 
 def render_text(template_text: str, variables: Mapping[str, Any]) -> str:
-    """Substitute ``{name}`` placeholders from ``variables``; unknown or None become ``""``."""
+    """Substitute ``{name}`` / ``{name|fallback}`` placeholders; unknown or empty give the fallback or ``""``."""
 
     def _sub(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -53,7 +55,8 @@ def render_text(template_text: str, variables: Mapping[str, Any]) -> str:
         if token == "}}":
             return "}"
         value = variables.get(match.group(1))
-        return "" if value is None else str(value)
+        text = "" if value is None else str(value).strip()
+        return text or (match.group(2) or "")
 
     return _PLACEHOLDER.sub(_sub, template_text)
 
@@ -339,7 +342,7 @@ DEFAULT_TEMPLATE = VideoTemplate.model_validate(
                 "image": {"source": "ads"},
                 "zoom": 0.08,
                 "fade_out": 0.5,
-                "texts": [{"text": "Talk soon, {first_name}!", "position": "bottom"}],
+                "texts": [{"text": "Talk soon, {first_name|friend}!", "position": "bottom"}],
             },
         ],
     }

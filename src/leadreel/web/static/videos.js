@@ -69,10 +69,12 @@
   }
 
   function renderText(text, vars) {
-    return text.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (token, name) => {
+    // Same rules as templates.render_text: {name} or {name|fallback}.
+    return text.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([^{}|]{0,60}))?\}/g, (token, name, fallback) => {
       if (token === "{{") return "{";
       if (token === "}}") return "}";
-      return vars[name] == null ? "" : String(vars[name]);
+      const value = vars[name] == null ? "" : String(vars[name]).trim();
+      return value || fallback || "";
     });
   }
 
