@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     gemini_base_url: str = Field("", description="Override of the Gemini API endpoint (tests).")
     gemini_model: str = Field("gemini-2.0-flash", description="Model used with Gemini.")
     ai_timeout: float = Field(20.0, description="Seconds before an AI call falls back to rules.")
+    ai_enrich_max_rows: int = Field(500, description="Most leads per import whose free text the AI reads to fill empty fields.")
     default_phone_region: str = Field("US", description="Region for phone numbers written without +country.")
     max_upload_mb: int = Field(200, description="Largest accepted import file.")
     max_import_rows: int = Field(2_000_000, description="Most rows one import may have.")

@@ -136,6 +136,7 @@ def get(name: str) -> TaskType:
 #: Modules that declare the product's task types; imported by ``run_worker``.
 PRODUCT_TASK_MODULES = (
     "leadreel.services.importing.tasks",
+    "leadreel.services.enrich_tasks",
     "leadreel.services.videos.tasks",
     "leadreel.tasks.handlers",
 )

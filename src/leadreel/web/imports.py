@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -106,6 +107,17 @@ def preview(batch_id: int):  # type: ignore[no-untyped-def]
     return render_template("imports/preview.html", batch=batch, fields=CORE_FIELDS, **data)
 
 
+def _enrichment_step(batch_id: int) -> dict[str, Any] | None:
+    """With an AI key, the model reads the notes once the rows are in (fills empty fields)."""
+    settings = _settings()
+    if not (settings.openai_api_key or settings.gemini_api_key):
+        return None
+    from leadreel.services.enrich_tasks import TASK_TYPE
+    from leadreel.tasks.queue import chain
+
+    return chain((TASK_TYPE, {"batch_id": batch_id}))
+
+
 @bp.route("/<int:batch_id>/confirm", methods=["POST"])
 @require("leads.import")
 def confirm(batch_id: int):  # type: ignore[no-untyped-def]
@@ -124,6 +136,7 @@ def confirm(batch_id: int):  # type: ignore[no-untyped-def]
             chosen,
             save=bool(request.form.get("save_mapping")),
             name=request.form.get("name"),
+            next_task=_enrichment_step(batch_id),
         )
     except (ImportFileError, ValueError) as exc:
         db.session.rollback()

@@ -130,8 +130,12 @@ def confirm_batch(
     *,
     save: bool = False,
     name: str | None = None,
+    next_task: dict[str, Any] | None = None,
 ) -> Any:
-    """Apply the user's mapping, maybe save it, and enqueue the `import_csv` task; commits."""
+    """Apply the user's mapping, maybe save it, and enqueue the `import_csv` task; commits.
+
+    ``next_task`` (a ``queue.chain``) runs after the import succeeds, e.g. AI enrichment.
+    """
     from leadreel.services.importing.tasks import TASK_TYPE  # noqa: PLC0415 - registers the type
     from leadreel.tasks.queue import enqueue  # noqa: PLC0415
 
@@ -154,6 +158,7 @@ def confirm_batch(
         batch_id=batch.id,
         dedupe_key=f"batch:{batch.id}",
         created_by_id=user.id,
+        next_task=next_task,
     )
     session.commit()
     return task
