@@ -200,17 +200,14 @@ def demo(force: bool) -> None:
         click.echo(line)
 
 
-def _register_optional(module: str) -> None:
-    """Commands owned by feature modules register themselves if their module is present."""
-    try:
-        mod = __import__(module, fromlist=["register"])
-    except ImportError:
-        return
-    mod.register(main)
+def _register_feature_commands() -> None:
+    """Feature modules own their commands (map, import, export) and add them here."""
+    from leadreel.services.importing import commands
+
+    commands.register(main)
 
 
-for _module in ("leadreel.services.importing.commands", "leadreel.services.exports_cli"):
-    _register_optional(_module)
+_register_feature_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
