@@ -73,7 +73,7 @@ def is_free_mail(domain: str | None) -> bool:
     return domain in FREE_MAIL_DOMAINS or domain.split(".", 1)[0] in _FREE_MAIL_LABELS
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def is_shared_host(domain: str | None) -> bool:
     """True for free mail and social/directory sites (or their subdomains): never a company's."""
     if not domain:
@@ -85,7 +85,7 @@ def is_shared_host(domain: str | None) -> bool:
     return any(".".join(labels[i:]) in _SHARED_HOSTS for i in range(len(labels) - 1))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def company_key_domain(domain: str | None) -> str | None:
     """`https://WWW.Acme.com/contact` -> `acme.com`; None when there is no host."""
     if not domain:
@@ -99,7 +99,7 @@ def company_key_domain(domain: str | None) -> str | None:
     return host if "." in host else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalize_company_name(name: str | None) -> str | None:
     """Comparable company name: case, accents, punctuation and legal suffixes dropped.
 

@@ -68,7 +68,7 @@ def _registered(host: str) -> str:
 # ---- domains and URLs -------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def domain_of(url_or_host: str) -> str | None:
     """Registered domain of a site, lower case, without www: `shop.acme.co.uk` -> `acme.co.uk`."""
     host = company_key_domain(url_or_host)
@@ -79,7 +79,7 @@ def domain_of(url_or_host: str) -> str | None:
     return _registered(host)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def clean_website(raw: str) -> str | None:
     """`WWW.Acme.com/contact` -> `https://www.acme.com`: scheme added, path dropped."""
     text = raw.strip()
@@ -96,7 +96,7 @@ def clean_website(raw: str) -> str | None:
     return scheme + host
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def clean_url(raw: str) -> str | None:
     """A profile URL with a scheme and without tracking noise; None when not a URL."""
     text = raw.strip()
@@ -115,7 +115,7 @@ _MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mio": 1_000_000,
                 "b": 1_000_000_000, "bn": 1_000_000_000, "mrd": 1_000_000_000}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def clean_number(raw: str) -> str:
     """`"29,483,000"` -> `"29483000"`, `"$1.2M"` -> `"1200000"`; anything unclear kept as written.
 
@@ -138,7 +138,7 @@ def clean_number(raw: str) -> str:
 # ---- emails and phones ------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def clean_email(raw: str) -> str | None:
     """Trimmed, lower-cased address; None when it is not an email."""
     text = raw.strip().strip("<>").lower()
@@ -152,7 +152,7 @@ def email_domain(email: str) -> str | None:
     return email.rsplit("@", 1)[1] if "@" in email else None
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=8192)
 def clean_phone(raw: str, region: str = "US") -> str | None:
     """E.164 (`+15125551803`) when the number is possible, else None."""
     text = raw.strip().replace("(0)", " ")
@@ -194,7 +194,7 @@ def _cap_token(token: str, first: bool) -> str:
     return low.capitalize()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def proper_case(text: str) -> str:
     """Proper-case a name written in ALL CAPS or all lower case; keep mixed case as written."""
     text = " ".join(text.split())
@@ -205,7 +205,7 @@ def proper_case(text: str) -> str:
     return " ".join(_cap_token(t, i == last) for i, t in enumerate(tokens))
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=8192)
 def split_name(full: str) -> tuple[str, str]:
     """Split a person's name into (first, last): titles and suffixes dropped.
 

@@ -48,9 +48,16 @@ from leadreel.services.importing.parsing import (
 from leadreel.services.importing.prepare import RawRecord, prepare_chunks
 from leadreel.services.importing.report import ErrorReport, report_path
 from leadreel.services.importing.resolve import ImportRun, write_chunk
+from leadreel.services.importing.writer import ImportPragmas
 from leadreel.services.permissions import Actor, can
 
-CHUNK_SIZE = 5000
+#: Rows matched and written per transaction. SQLite in WAL mode writes every page a
+#: commit dirtied to the WAL, and six indexes on `leads` take random inserts, so a
+#: commit costs about the same for 5,000 rows as for 25,000: bigger chunks more than
+#: halve the writing time of a million-row import. Normalising still goes to the pool
+#: in pieces of `PIECE_SIZE` (less to hold in flight, both workers busy sooner).
+CHUNK_SIZE = 25_000
+PIECE_SIZE = 5_000
 POOL_MIN_ROWS = 50_000  # below this a process pool costs more than it saves
 MAX_ROW_WARNINGS = 50
 Progress = Callable[[float], None]
@@ -206,6 +213,21 @@ def _chunks(
         yield chunk
 
 
+def _regroup(pieces: Iterator[list[Any]], size: int) -> Iterator[list[Any]]:
+    """Join consecutive prepared pieces into chunks of at least `size` rows (the last less)."""
+    chunk: list[Any] = []
+    for piece in pieces:
+        if chunk:
+            chunk.extend(piece)
+        else:
+            chunk = piece
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _restore(run: ImportRun, counts: dict[str, Any]) -> None:
     """Carry the counts of committed chunks into a resumed run."""
     for key in (
@@ -263,10 +285,13 @@ def run_batch(
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total - resume_after >= POOL_MIN_ROWS else 0
     last_line = resume_after
+    pragmas = ImportPragmas()
     try:
-        chunks = _chunks(path, fmt, limits, resume_after, chunk_size)
-        for rows in prepare_chunks(chunks, columns, settings.default_phone_region, workers=workers):
+        pieces = _chunks(path, fmt, limits, resume_after, min(chunk_size, PIECE_SIZE))
+        prepared = prepare_chunks(pieces, columns, settings.default_phone_region, workers=workers)
+        for rows in _regroup(prepared, chunk_size):
             conn = session.connection()
+            pragmas.apply(conn)
             write_chunk(conn, run, rows, datetime.now(UTC))
             for r in rows:
                 if r.error is not None:
@@ -287,7 +312,9 @@ def run_batch(
                 session.flush()
             if progress is not None:
                 progress(batch.progress)
+            del rows  # not held while the next chunk is gathered
     finally:
+        pragmas.restore()
         report.close()
     batch.counts = {**run.summary(), "last_line": last_line, "rows_total": total}
     _finish(session, batch, "done", commit)

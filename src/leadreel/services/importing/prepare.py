@@ -58,6 +58,30 @@ class PreparedRow:
     email_key: str | None = None
     linkedin_key: str | None = None
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as one constructor call with positional fields: the pool sends a
+        # million of these, and the default slots state (a dict set field by field)
+        # made unpickling one of the writing process's biggest costs.
+        return (
+            PreparedRow,
+            (
+                self.line,
+                self.lead,
+                self.company,
+                self.extra,
+                self.inferred,
+                self.warnings,
+                self.error,
+                self.values,
+                self.company_keys,
+                self.lead_values,
+                self.person_template,
+                self.company_values,
+                self.email_key,
+                self.linkedin_key,
+            ),
+        )
+
     @property
     def is_business_only(self) -> bool:
         """A directory/maps row: a business with no person name."""

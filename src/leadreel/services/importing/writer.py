@@ -34,6 +34,12 @@ LEAD_LINK_COLUMNS = ("company_id", "person_key")
 _JSON_COLUMNS = frozenset({"extra", "inferred"})
 IN_SLICE = 900  # values per IN (...) list; well under every backend's parameter limit
 
+#: SQLite settings for an import's own connection (set per chunk, restored at the end).
+#: A million-row import grows six indexes on `leads`; with SQLite's default 2 MB page
+#: cache every index insert then reads pages from disk/OS cache. The bench gives its raw
+#: floor the same settings, so the floor stays a floor.
+SQLITE_IMPORT_PRAGMAS: dict[str, str] = {"cache_size": "-65536", "temp_store": "2"}
+
 
 def _lengths(table: Table) -> dict[str, int]:
     return {
@@ -76,6 +82,44 @@ def storable_json(data: dict[str, Any]) -> dict[str, Any]:
 def _slices(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_SLICE):
         yield values[start : start + IN_SLICE]
+
+
+class ImportPragmas:
+    """Give the import's SQLite connections `SQLITE_IMPORT_PRAGMAS`, and put them back.
+
+    The connection comes from the app's pool (the web app and workers share it), so the
+    settings last only while the import runs: `restore` resets every connection touched.
+    """
+
+    def __init__(self) -> None:
+        self._saved: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def apply(self, conn: Connection) -> None:
+        if conn.dialect.name != "sqlite":
+            return
+        raw = conn.connection.dbapi_connection
+        if raw is None or id(raw) in self._saved:
+            return
+        cursor = raw.cursor()
+        try:
+            before: dict[str, Any] = {}
+            for name, value in SQLITE_IMPORT_PRAGMAS.items():
+                before[name] = cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                cursor.execute(f"PRAGMA {name}={value}")
+        finally:
+            cursor.close()
+        self._saved[id(raw)] = (raw, before)
+
+    def restore(self) -> None:
+        for raw, before in self._saved.values():
+            try:
+                cursor = raw.cursor()
+                for name, value in before.items():
+                    cursor.execute(f"PRAGMA {name}={int(value)}")
+                cursor.close()
+            except Exception:  # noqa: BLE001,S110 - a closed connection has nothing to restore
+                pass
+        self._saved.clear()
 
 
 # ---- candidate reads ------------------------------------------------------------
@@ -220,6 +264,17 @@ def insert_leads(conn: Connection, rows: list[dict[str, Any]], now: datetime) ->
         r["extra"] = dumps(extra, ensure_ascii=False) if extra else "{}"
         r["inferred"] = dumps(inferred) if inferred else "[]"
     row_tuple = itemgetter(*_LEAD_INSERT_COLUMNS)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY: PostgreSQL's bulk path, several times faster than INSERT for many rows.
+        cols = ", ".join(_LEAD_INSERT_COLUMNS)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY leads ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(row_tuple(r))
+        finally:
+            cursor.close()
+        return
     conn.exec_driver_sql(_lead_insert_sql(conn), [row_tuple(r) for r in rows])
 
 
