@@ -53,6 +53,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def writes_take_the_lock():  # type: ignore[no-untyped-def]
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            db.for_writing()
+
     @login_manager.user_loader
     def load_user(user_id: str):  # type: ignore[no-untyped-def]
         from leadreel.models import User

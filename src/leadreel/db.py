@@ -43,11 +43,14 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        #: Same pool; on SQLite its transactions start with BEGIN IMMEDIATE (see ``for_writing``).
+        self.write_engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
         self.scoped: scoped_session[Session] | None = None
 
     def configure(self, url: str) -> None:
         self.engine = make_engine(url)
+        self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.scoped = scoped_session(self.session_factory)
 
@@ -58,6 +61,17 @@ class Database:
     def _remove(self, _exc: BaseException | None = None) -> None:
         if self.scoped is not None:
             self.scoped.remove()
+
+    def for_writing(self) -> None:
+        """Make this request's session take SQLite's write lock when its transactions begin.
+
+        A deferred transaction that has read (the login loads the user) cannot be upgraded
+        to a write once a worker has committed meanwhile: SQLite answers "database is
+        locked" at once, whatever the busy timeout. Starting with BEGIN IMMEDIATE waits for
+        the lock instead. PostgreSQL needs nothing.
+        """
+        if self.engine is not None and self.engine.dialect.name == "sqlite":
+            self.session.bind = self.write_engine
 
     @property
     def session(self) -> Session:

@@ -115,3 +115,16 @@ def test_manager_reassigns_lead(app, client, make_user, login):
     client.post(f"/leads/{lead_id}/edit", data={"owner_id": bob.id})
     with app.app_context():
         assert db.session.get(Lead, lead_id).owner_id == bob.id
+
+
+def test_leads_page_links_selection_and_filter_to_rendering(app, client, make_user, login):
+    rep = make_user("rep")
+    lead_id = _lead(app, rep, "sel@acme.test")
+    login(rep)
+    html = client.get("/?q=acme").get_data(as_text=True)
+    assert f'name="lead_ids" value="{lead_id}"' in html
+    assert 'action="/videos/render"' in html and "/videos/render?q=acme" in html
+    detail = client.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert 'data-testid="lead-video"' in detail and "No video yet" in detail
+    form = client.get(f"/videos/render?lead_ids={lead_id}").get_data(as_text=True)
+    assert f'value="{lead_id}"' in form and "1 lead(s) selected" in form

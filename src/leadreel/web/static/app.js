@@ -30,3 +30,19 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
+
+// Row selection on tables: "select all" and the count next to bulk buttons.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-select-all]")) {
+    const table = event.target.closest("table");
+    table.querySelectorAll('tbody input[type="checkbox"]').forEach((box) => { box.checked = event.target.checked; });
+  }
+  if (event.target.matches('input[type="checkbox"]')) updateSelectionCount();
+});
+
+function updateSelectionCount() {
+  const count = document.querySelectorAll('tbody input[type="checkbox"][name="lead_ids"]:checked').length;
+  document.querySelectorAll("[data-selection-count]").forEach((el) => { el.textContent = count ? `${count} selected` : ""; });
+  document.querySelectorAll("[data-needs-selection]").forEach((el) => { el.disabled = count === 0; });
+}
+document.addEventListener("DOMContentLoaded", updateSelectionCount);
