@@ -233,20 +233,23 @@ class DedupeIndex:
 
     def find(self, keys: Mapping[str, str | None]) -> Any | None:
         """The id of the entity these keys match, or None."""
-        kinds = list(keys)
-        for i, kind in enumerate(kinds):
-            key = keys[kind]
+        by_key = self._by_key
+        stronger: list[str] = []  # earlier kinds with a key (a None key never conflicts)
+        for kind, key in keys.items():
             if key is None:
                 continue
-            hit = self._by_key.get((kind, key))
-            if hit is None:
-                continue
-            known = self._keys_of[hit]
-            if all(
-                keys[k] is None or known.get(k) is None or known[k] == keys[k]
-                for k in kinds[:i]
-            ):
-                return hit
+            hit = by_key.get((kind, key))
+            if hit is not None:
+                if not stronger:
+                    return hit
+                known = self._keys_of[hit]
+                for k in stronger:
+                    old = known.get(k)
+                    if old is not None and old != keys[k]:
+                        break
+                else:
+                    return hit
+            stronger.append(kind)
         return None
 
     def add(self, entity_id: Any, keys: Mapping[str, str | None]) -> None:
