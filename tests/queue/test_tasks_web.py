@@ -88,3 +88,31 @@ def test_batch_and_lead_progress_for_the_owner_only(app, client, make_user, logi
     assert leads == 400
     by_lead = client.get(f"/tasks/api/leads?ids={ids['lead']}").get_json()
     assert by_lead[str(ids["lead"])]["type"] == "test_step"
+
+
+def test_owner_raises_batch_priority_other_rep_cannot(app, client, make_user, login):
+    from leadreel.extensions import db
+    from leadreel.models import ImportBatch, ProcessingTask
+
+    owner, other = make_user("rep"), make_user("rep")
+    with app.app_context():
+        batch = ImportBatch(name="B", filename="b.csv", stored_path="/x", owner_id=owner.id)
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add_all([
+            ProcessingTask(type="render_video", batch_id=batch.id, priority=20),
+            ProcessingTask(type="render_video", batch_id=batch.id, priority=20, status="succeeded"),
+            ProcessingTask(type="render_video", priority=20),
+        ])
+        db.session.commit()
+        batch_id = batch.id
+    login(other)
+    assert client.post(f"/tasks/batches/{batch_id}/priority").status_code == 404
+    client.post("/logout")
+    login(owner)
+    assert client.post(f"/tasks/batches/{batch_id}/priority").status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            db.session.query(ProcessingTask.batch_id, ProcessingTask.status, ProcessingTask.priority)
+            .order_by(ProcessingTask.id).statement).all()
+    assert [r.priority for r in rows] == [0, 20, 20]  # only the batch's waiting task moved

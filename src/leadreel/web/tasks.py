@@ -160,3 +160,20 @@ def retry(task_id: int):  # type: ignore[no-untyped-def]
 def cancel(task_id: int):  # type: ignore[no-untyped-def]
     """Cancel a pending or running task (a running one stops at its next heartbeat)."""
     return _act(task_id, "cancel")
+
+
+#: Priority given to a batch a user pushes forward: ahead of every default (imports are 10).
+URGENT_PRIORITY = 0
+
+
+@bp.route("/batches/<int:batch_id>/priority", methods=["POST"])
+@login_required
+def raise_batch(batch_id: int):  # type: ignore[no-untyped-def]
+    """Run a batch's waiting work (import, screenshots, renders) before everything else."""
+    batch = get_owned(ImportBatch, batch_id, "leads.import")
+    changed = status.set_batch_priority(db.session, batch.id, URGENT_PRIORITY)
+    batch.priority = URGENT_PRIORITY
+    db.session.commit()
+    flash(f"{batch.name}: {changed} waiting task(s) moved to the front of the queue.", "success")
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".index"))
