@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from leadreel.app import create_app
 from leadreel.extensions import db as _db
@@ -89,7 +91,9 @@ def client(app: Flask) -> FlaskClient:
 def make_user(app: Flask) -> Callable[..., User]:
     def factory(role: str = "rep", email: str | None = None, password: str = PASSWORD) -> User:
         with app.app_context():
-            user = create_user(_db.session, email or f"{role}-{uuid.uuid4().hex[:6]}@example.com", password, role)
+            user = create_user(
+                _db.session, email or f"{role}-{uuid.uuid4().hex[:6]}@example.com", password, role
+            )
             _db.session.commit()
             _db.session.expunge(user)
             return user
@@ -105,3 +109,47 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return do
+
+
+# ---- browser tests: a live server and Debian's Chromium driven by Playwright ----
+CHROMIUM = os.environ.get("LEADREEL_CHROMIUM_PATH", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`make chromium` does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()

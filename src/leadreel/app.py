@@ -12,7 +12,15 @@ from leadreel.config import Settings, load_settings
 from leadreel.extensions import csrf, db, login_manager
 
 BLUEPRINTS = (
-    "auth", "leads", "imports", "videos", "storage", "exports", "chat", "admin", "tasks",
+    "auth",
+    "leads",
+    "imports",
+    "videos",
+    "storage",
+    "exports",
+    "chat",
+    "admin",
+    "tasks",
 )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import click
@@ -114,7 +113,12 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 @main.command()
-@click.option("--concurrency", default=None, type=int, help="Tasks run at once (default: LEADREEL_WORKER_CONCURRENCY).")
+@click.option(
+    "--concurrency",
+    default=None,
+    type=int,
+    help="Tasks run at once (default: LEADREEL_WORKER_CONCURRENCY).",
+)
 @click.option("--types", default="", help="Comma-separated task types to run (default: all).")
 def worker(concurrency: int | None, types: str) -> None:
     """A worker process that claims and runs background tasks."""
@@ -137,7 +141,9 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
-@click.option("--role", type=click.Choice(["admin", "manager", "rep"]), default="rep", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "manager", "rep"]), default="rep", show_default=True
+)
 @click.option("--name", default="")
 def users_create(email: str, password: str, role: str, name: str) -> None:
     """Create a user."""
@@ -168,7 +174,9 @@ def users_list(as_json: bool) -> None:
         click.echo(json.dumps(rows))
         return
     for r in rows:
-        click.echo(f"{r['id']:>4}  {r['email']:<40} {r['role']:<8} {'active' if r['active'] else 'deactivated'}")
+        click.echo(
+            f"{r['id']:>4}  {r['email']:<40} {r['role']:<8} {'active' if r['active'] else 'deactivated'}"
+        )
 
 
 @users.command("set-role")

@@ -23,10 +23,18 @@ class Settings(BaseSettings):
         env_prefix="LEADREEL_", env_file=".env", extra="ignore", validate_default=True
     )
 
-    data_dir: Path = Field(Path("instance"), description="Where files, the SQLite database and the secret key live.")
-    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file in the data dir.")
-    secret_key: str = Field("", description="Flask secret; generated and stored in the data dir when unset.")
-    encryption_key: str = Field("", description="Fernet key for secrets at rest; derived from the secret key when unset.")
+    data_dir: Path = Field(
+        Path("instance"), description="Where files, the SQLite database and the secret key live."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; default: SQLite file in the data dir."
+    )
+    secret_key: str = Field(
+        "", description="Flask secret; generated and stored in the data dir when unset."
+    )
+    encryption_key: str = Field(
+        "", description="Fernet key for secrets at rest; derived from the secret key when unset."
+    )
     openai_api_key: str = Field("", description="Enables OpenAI for mapping and the chat.")
     openai_base_url: str = Field("", description="Any OpenAI-compatible server (Ollama, vLLM).")
     openai_model: str = Field("gpt-4o-mini", description="Model used with OpenAI.")
@@ -34,8 +42,12 @@ class Settings(BaseSettings):
     gemini_base_url: str = Field("", description="Override of the Gemini API endpoint (tests).")
     gemini_model: str = Field("gemini-2.0-flash", description="Model used with Gemini.")
     ai_timeout: float = Field(20.0, description="Seconds before an AI call falls back to rules.")
-    ai_enrich_max_rows: int = Field(500, description="Most leads per import whose free text the AI reads to fill empty fields.")
-    default_phone_region: str = Field("US", description="Region for phone numbers written without +country.")
+    ai_enrich_max_rows: int = Field(
+        500, description="Most leads per import whose free text the AI reads to fill empty fields."
+    )
+    default_phone_region: str = Field(
+        "US", description="Region for phone numbers written without +country."
+    )
     max_upload_mb: int = Field(200, description="Largest accepted import file.")
     max_import_rows: int = Field(2_000_000, description="Most rows one import may have.")
     chromium_path: str = Field("/usr/bin/chromium", description="Browser used for screenshots.")
@@ -44,15 +56,24 @@ class Settings(BaseSettings):
         "https://www.facebook.com/ads/library/?active_status=all&ad_type=all&q={company_name}",
         description="Ads page screenshotted when a company has no ads_url.",
     )
-    screenshot_allow: str = Field("", description="Comma-separated host:port the egress filter lets through (tests only).")
+    screenshot_allow: str = Field(
+        "", description="Comma-separated host:port the egress filter lets through (tests only)."
+    )
     worker_concurrency: int = Field(1, description="Tasks one worker process runs at once.")
     worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
     login_rate_limit: int = Field(10, description="Failed logins per address per 5 minutes.")
-    session_cookie_secure: bool = Field(False, description="Send the session cookie over https only.")
+    session_cookie_secure: bool = Field(
+        False, description="Send the session cookie over https only."
+    )
     google_client_id: str = Field("", description="OAuth client for Google Drive.")
     google_client_secret: str = Field("", description="OAuth client secret for Google Drive.")
-    google_auth_uri: str = Field("https://accounts.google.com/o/oauth2/auth", description="OAuth endpoint (tests point it at a fake).")
-    google_token_uri: str = Field("https://oauth2.googleapis.com/token", description="OAuth token endpoint.")
+    google_auth_uri: str = Field(
+        "https://accounts.google.com/o/oauth2/auth",
+        description="OAuth endpoint (tests point it at a fake).",
+    )
+    google_token_uri: str = Field(
+        "https://oauth2.googleapis.com/token", description="OAuth token endpoint."
+    )
     google_api_base: str = Field("", description="Drive API root override (tests).")
     testing: bool = Field(False, description="Test mode: CSRF may be switched off by tests.")
     start_worker: bool = Field(False, description="Run an in-process worker with the web server.")

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine with the pragmas each backend needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

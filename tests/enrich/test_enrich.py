@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
+from tests.fakes.openai_server import FakeOpenAI
 
 from leadreel.extensions import db
 from leadreel.integrations.ai import make_provider
@@ -15,7 +16,6 @@ from leadreel.models import Company, ImportBatch, Lead, ProcessingTask
 from leadreel.services.enrich import enrich_batch
 from leadreel.services.importing.importer import import_file
 from leadreel.services.importing.undo import undo_batch
-from tests.fakes.openai_server import FakeOpenAI
 
 CSV = """Name,Email,Notes
 Ann Lee,ann@acme-roofing.com,"Met at expo; she is Head of Sales at Acme Roofing in Denver"
@@ -46,7 +46,9 @@ def _values(**pairs: str | None) -> str:
 
 def test_notes_fill_empty_fields_marked_inferred_and_undoable(app, fake, imported):
     fake.reply(_values(company_name="Acme Roofing", job_title="Head of Sales", city="Denver"))
-    fake.reply(_values(company_name="Stone Bakery", job_title=None, city="Austin", email="x@evil.test"))
+    fake.reply(
+        _values(company_name="Stone Bakery", job_title=None, city="Austin", email="x@evil.test")
+    )
     settings = app.config["SETTINGS"]
     with app.app_context():
         provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
@@ -78,7 +80,9 @@ def test_existing_values_are_never_overwritten(app, fake, imported):
         fake.reply(_values(job_title="Head of Sales", city="Denver", state="CO"))
         fake.reply(_values())
         provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
-        enrich_batch(db.session, app.config["SETTINGS"], db.session.get(ImportBatch, imported), provider)
+        enrich_batch(
+            db.session, app.config["SETTINGS"], db.session.get(ImportBatch, imported), provider
+        )
         provider.close()
         ann = db.session.scalar(select(Lead).where(Lead.email == "ann@acme-roofing.com"))
         assert (ann.job_title, ann.city, ann.state) == ("Owner", "Boulder", "CO")
@@ -91,13 +95,20 @@ def test_ai_failure_keeps_the_import_and_says_so(app, fake, imported):
     fake.error(500)
     fake.error(500)
     with app.app_context():
-        provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url, timeout=2)
-        report = enrich_batch(db.session, app.config["SETTINGS"], db.session.get(ImportBatch, imported), provider)
+        provider = make_provider(
+            "openai", api_key="sk-test", model="m", base_url=fake.base_url, timeout=2
+        )
+        report = enrich_batch(
+            db.session, app.config["SETTINGS"], db.session.get(ImportBatch, imported), provider
+        )
         provider.close()
         batch = db.session.get(ImportBatch, imported)
         assert report.failed == 2 and report.enriched == 0
         assert any("could not read the notes" in w for w in batch.warnings)
-        assert db.session.scalar(select(Lead).where(Lead.email == "ann@acme-roofing.com")).job_title is None
+        assert (
+            db.session.scalar(select(Lead).where(Lead.email == "ann@acme-roofing.com")).job_title
+            is None
+        )
 
 
 def test_cap_limits_model_calls(make_app, fake, tmp_path, make_user):
@@ -114,18 +125,24 @@ def test_cap_limits_model_calls(make_app, fake, tmp_path, make_user):
 
 
 def test_confirm_with_ai_key_chains_enrichment(make_app, make_user, tmp_path):
-    app = make_app(openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1", ai_timeout=0.5)
+    app = make_app(
+        openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1", ai_timeout=0.5
+    )
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
-    from leadreel.services.setup import create_user
     from tests.conftest import PASSWORD
+
+    from leadreel.services.setup import create_user
 
     with app.app_context():
         create_user(db.session, "ai@example.com", PASSWORD, "rep")
         db.session.commit()
     client.post("/login", data={"email": "ai@example.com", "password": PASSWORD})
-    response = client.post("/imports/upload", data={"file": (_upload(tmp_path), "n.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports/upload",
+        data={"file": (_upload(tmp_path), "n.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     with app.app_context():
         batch = db.session.scalar(select(ImportBatch))

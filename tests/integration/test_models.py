@@ -13,11 +13,36 @@ from leadreel.models import Company, FieldDefinition, Lead, ProcessingTask, User
 from leadreel.services.setup import create_user, seed_core_fields
 
 CORE_KEYS = {
-    "first_name", "last_name", "full_name", "email", "phone", "mobile_phone", "job_title", "linkedin_url",
-    "city", "state", "country", "notes", "company_name", "website", "company_domain", "company_phone",
-    "industry", "employee_count", "annual_revenue", "company_linkedin_url", "facebook_url", "instagram_url",
-    "twitter_url", "ads_url", "company_address", "company_city", "company_state", "company_postal_code",
-    "company_country", "company_description",
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "mobile_phone",
+    "job_title",
+    "linkedin_url",
+    "city",
+    "state",
+    "country",
+    "notes",
+    "company_name",
+    "website",
+    "company_domain",
+    "company_phone",
+    "industry",
+    "employee_count",
+    "annual_revenue",
+    "company_linkedin_url",
+    "facebook_url",
+    "instagram_url",
+    "twitter_url",
+    "ads_url",
+    "company_address",
+    "company_city",
+    "company_state",
+    "company_postal_code",
+    "company_country",
+    "company_description",
 }
 
 
@@ -42,8 +67,15 @@ def test_core_fields_seeded_once(session):
 def test_lead_company_json_roundtrip(session):
     user = create_user(session, "Owner@Example.com", "password123", "rep")
     company = Company(name="Acme GmbH", name_key="acme", domain="acme.de", extra={"Branche": "Bau"})
-    lead = Lead(first_name="Jörg", last_name="Müller", email="j@acme.de", company=company, owner_id=user.id,
-                extra={"Quelle": "Messe", "Zahl": "007"}, inferred=["phone"])
+    lead = Lead(
+        first_name="Jörg",
+        last_name="Müller",
+        email="j@acme.de",
+        company=company,
+        owner_id=user.id,
+        extra={"Quelle": "Messe", "Zahl": "007"},
+        inferred=["phone"],
+    )
     session.add(lead)
     session.commit()
     session.expire_all()

@@ -23,19 +23,49 @@ def runner(tmp_path, monkeypatch):
 def test_init_and_users(runner):
     result = runner.invoke(main, ["init"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["users", "create", "--email", "Boss@Example.com", "--password", "longpassword", "--role", "admin"])
+    result = runner.invoke(
+        main,
+        [
+            "users",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--password",
+            "longpassword",
+            "--role",
+            "admin",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["users", "set-role", "--email", "boss@example.com", "--role", "manager"])
+    result = runner.invoke(
+        main, ["users", "set-role", "--email", "boss@example.com", "--role", "manager"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["users", "list", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [{"id": 1, "email": "boss@example.com", "role": "manager", "active": True}]
+    assert json.loads(result.output) == [
+        {"id": 1, "email": "boss@example.com", "role": "manager", "active": True}
+    ]
 
 
 def test_users_create_rejects_bad_input(runner):
-    result = runner.invoke(main, ["users", "create", "--email", "x@example.com", "--password", "short"])
+    result = runner.invoke(
+        main, ["users", "create", "--email", "x@example.com", "--password", "short"]
+    )
     assert result.exit_code != 0 and "at least 8" in result.output
-    result = runner.invoke(main, ["users", "create", "--email", "x@example.com", "--password", "longenough", "--role", "god"])
+    result = runner.invoke(
+        main,
+        [
+            "users",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "longenough",
+            "--role",
+            "god",
+        ],
+    )
     assert result.exit_code != 0
 
 

@@ -20,8 +20,16 @@ def test_admin_can_everything(action):
     assert can(user("admin"), action)
 
 
-@pytest.mark.parametrize("action,allowed", [("users.manage", False), ("storage.manage", False),
-                                            ("tasks.view", True), ("leads.view_all", True), ("templates.manage", True)])
+@pytest.mark.parametrize(
+    "action,allowed",
+    [
+        ("users.manage", False),
+        ("storage.manage", False),
+        ("tasks.view", True),
+        ("leads.view_all", True),
+        ("templates.manage", True),
+    ],
+)
 def test_manager(action, allowed):
     assert can(user("manager"), action) is allowed
 

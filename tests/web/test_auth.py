@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from tests.conftest import PASSWORD
 
 
@@ -46,7 +45,9 @@ def test_deactivated_user_cannot_log_in(app, client, make_user):
     with app.app_context():
         db.session.get(User, user.id).active = False
         db.session.commit()
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
+    )
 
 
 def test_password_is_argon2_hashed(app, make_user):
@@ -61,7 +62,9 @@ def test_password_is_argon2_hashed(app, make_user):
 
 def test_open_redirect_is_refused(client, make_user):
     user = make_user("rep")
-    response = client.post("/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -76,7 +79,12 @@ def test_login_rate_limited(make_app, make_user):
         create_user(db.session, "victim@example.com", PASSWORD, "rep")
         db.session.commit()
     for _ in range(3):
-        assert client.post("/login", data={"email": "victim@example.com", "password": "bad-guess"}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"email": "victim@example.com", "password": "bad-guess"}
+            ).status_code
+            == 401
+        )
     blocked = client.post("/login", data={"email": "victim@example.com", "password": PASSWORD})
     assert blocked.status_code == 429
 
@@ -84,10 +92,14 @@ def test_login_rate_limited(make_app, make_user):
 def test_csrf_required_on_forms(make_app):
     app = make_app()  # CSRF on
     client = app.test_client()
-    assert client.post("/login", data={"email": "a@b.c", "password": "whatever1"}).status_code == 400
+    assert (
+        client.post("/login", data={"email": "a@b.c", "password": "whatever1"}).status_code == 400
+    )
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": "a@b.c", "password": "whatever1", "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": "a@b.c", "password": "whatever1", "csrf_token": token}
+    )
     assert response.status_code == 401  # got past CSRF, failed on credentials
 
 
@@ -102,7 +114,12 @@ def test_logout_needs_csrf(make_app):
         db.session.commit()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"email": "u@example.com", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": "u@example.com", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200
 

@@ -11,7 +11,9 @@ from leadreel.models import Company, Lead, User
 def _lead(app, owner: User, email: str) -> int:
     with app.app_context():
         company = Company(name="Acme", name_key="acme", domain="acme.test")
-        lead = Lead(first_name="Ann", last_name="Lee", email=email, owner_id=owner.id, company=company)
+        lead = Lead(
+            first_name="Ann", last_name="Lee", email=email, owner_id=owner.id, company=company
+        )
         db.session.add(lead)
         db.session.commit()
         return lead.id
@@ -36,9 +38,7 @@ def test_manager_sees_all_leads(app, client, make_user, login):
     assert "x@acme.test" in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    "role,status", [("rep", 403), ("manager", 403), ("admin", 200)]
-)
+@pytest.mark.parametrize("role,status", [("rep", 403), ("manager", 403), ("admin", 200)])
 def test_admin_pages_are_admin_only(client, make_user, login, role, status):
     login(make_user(role))
     assert client.get("/admin/users").status_code == status
@@ -60,7 +60,10 @@ def test_rep_cannot_change_roles(app, client, make_user, login):
 
 def test_admin_creates_user_changes_role_and_deactivates(app, client, make_user, login):
     login(make_user("admin"))
-    response = client.post("/admin/users", data={"email": "new@example.com", "name": "New", "password": "longenough1", "role": "rep"})
+    response = client.post(
+        "/admin/users",
+        data={"email": "new@example.com", "name": "New", "password": "longenough1", "role": "rep"},
+    )
     assert response.status_code == 302
     with app.app_context():
         new = db.session.query(User).filter_by(email="new@example.com").one()
@@ -102,10 +105,17 @@ def test_owner_edits_lead_but_cannot_reassign(app, client, make_user, login):
     alice, bob = make_user("rep"), make_user("rep")
     mine = _lead(app, alice, "mine@acme.test")
     login(alice)
-    client.post(f"/leads/{mine}/edit", data={"first_name": "Annie", "email": " MINE2@Acme.test ", "owner_id": bob.id})
+    client.post(
+        f"/leads/{mine}/edit",
+        data={"first_name": "Annie", "email": " MINE2@Acme.test ", "owner_id": bob.id},
+    )
     with app.app_context():
         lead = db.session.get(Lead, mine)
-        assert (lead.first_name, lead.email, lead.owner_id) == ("Annie", "mine2@acme.test", alice.id)
+        assert (lead.first_name, lead.email, lead.owner_id) == (
+            "Annie",
+            "mine2@acme.test",
+            alice.id,
+        )
 
 
 def test_manager_reassigns_lead(app, client, make_user, login):

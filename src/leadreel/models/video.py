@@ -47,7 +47,9 @@ class Video(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    template_id: Mapped[int | None] = mapped_column(ForeignKey("video_templates.id", ondelete="SET NULL"))
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_templates.id", ondelete="SET NULL")
+    )
     template_version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[float] = mapped_column(default=0.0)
@@ -58,6 +60,8 @@ class Video(TimestampMixin, Base):
     screenshot_source: Mapped[str | None] = mapped_column(String(20))  # live | previous | card
     share_url: Mapped[str | None] = mapped_column(String(2048))
     drive_file_id: Mapped[str | None] = mapped_column(String(200))
-    drive_account_id: Mapped[int | None] = mapped_column(ForeignKey("drive_accounts.id", ondelete="SET NULL"))
+    drive_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drive_accounts.id", ondelete="SET NULL")
+    )
     is_sample: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)

@@ -34,15 +34,22 @@ class EnrichReport:
     skipped_over_cap: int = 0
 
     def as_counts(self) -> dict[str, int]:
-        return {"ai_enriched_leads": self.enriched, "ai_fields_filled": self.fields_filled,
-                "ai_failed_leads": self.failed, "ai_skipped_over_cap": self.skipped_over_cap}
+        return {
+            "ai_enriched_leads": self.enriched,
+            "ai_fields_filled": self.fields_filled,
+            "ai_failed_leads": self.failed,
+            "ai_skipped_over_cap": self.skipped_over_cap,
+        }
 
 
 def free_text(lead: Lead) -> str:
     """The lead's notes plus extra cells that read like prose (several words)."""
     parts = [lead.notes or ""]
-    parts += [f"{k}: {v}" for k, v in (lead.extra or {}).items()
-              if isinstance(v, str) and len(v) >= MIN_TEXT and " " in v.strip()]
+    parts += [
+        f"{k}: {v}"
+        for k, v in (lead.extra or {}).items()
+        if isinstance(v, str) and len(v) >= MIN_TEXT and " " in v.strip()
+    ]
     return "\n".join(p for p in parts if p.strip())
 
 
@@ -53,13 +60,16 @@ def missing_fields(lead: Lead) -> list[str]:
     return wanted
 
 
-def enrich_batch(session: Session, settings: Settings, batch: ImportBatch, provider: Any) -> EnrichReport:
+def enrich_batch(
+    session: Session, settings: Settings, batch: ImportBatch, provider: Any
+) -> EnrichReport:
     """Fill empty fields of the batch's new leads from their free text; commits at the end."""
     from leadreel.integrations.ai import AIProviderError
 
     report = EnrichReport()
     candidates = session.scalars(
-        select(Lead).where(Lead.batch_id == batch.id, or_(Lead.notes.is_not(None), Lead.extra != {}))
+        select(Lead)
+        .where(Lead.batch_id == batch.id, or_(Lead.notes.is_not(None), Lead.extra != {}))
         .order_by(Lead.id)
     )
     for lead in candidates:
@@ -81,12 +91,16 @@ def enrich_batch(session: Session, settings: Settings, batch: ImportBatch, provi
             report.fields_filled += filled
     batch.counts = {**(batch.counts or {}), **report.as_counts()}
     if report.failed:
-        batch.warnings = [*(batch.warnings or []),
-                          f"The AI could not read the notes of {report.failed} lead(s); their fields were left as imported."]
+        batch.warnings = [
+            *(batch.warnings or []),
+            f"The AI could not read the notes of {report.failed} lead(s); their fields were left as imported.",
+        ]
     if report.skipped_over_cap:
-        batch.warnings = [*(batch.warnings or []),
-                          f"AI enrichment stopped after {settings.ai_enrich_max_rows} leads; "
-                          f"{report.skipped_over_cap} more were left as imported."]
+        batch.warnings = [
+            *(batch.warnings or []),
+            f"AI enrichment stopped after {settings.ai_enrich_max_rows} leads; "
+            f"{report.skipped_over_cap} more were left as imported.",
+        ]
     session.commit()
     return report
 
@@ -95,10 +109,14 @@ def _clean(value: Any, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
     value = " ".join(value.split())
-    return value[:limit] if value and value.lower() not in ("null", "none", "n/a", "unknown") else None
+    return (
+        value[:limit] if value and value.lower() not in ("null", "none", "n/a", "unknown") else None
+    )
 
 
-def _apply(session: Session, batch: ImportBatch, lead: Lead, values: dict[str, Any], wanted: list[str]) -> int:
+def _apply(
+    session: Session, batch: ImportBatch, lead: Lead, values: dict[str, Any], wanted: list[str]
+) -> int:
     filled: list[str] = []
     for key in wanted:
         value = _clean(values.get(key), FILLABLE[key])
@@ -117,10 +135,17 @@ def _apply(session: Session, batch: ImportBatch, lead: Lead, values: dict[str, A
 def _company_for(session: Session, batch: ImportBatch, name: str) -> Company:
     """Match by normalised name (as the importer does), else create one tagged with the batch."""
     key = normalize_company_name(name)
-    company = session.scalar(select(Company).where(Company.name_key == key).limit(1)) if key else None
+    company = (
+        session.scalar(select(Company).where(Company.name_key == key).limit(1)) if key else None
+    )
     if company is None:
-        company = Company(name=name, name_key=key, created_by_batch_id=batch.id, owner_id=batch.owner_id,
-                          inferred=["company_name"])
+        company = Company(
+            name=name,
+            name_key=key,
+            created_by_batch_id=batch.id,
+            owner_id=batch.owner_id,
+            inferred=["company_name"],
+        )
         session.add(company)
         session.flush()
     return company

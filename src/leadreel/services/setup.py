@@ -25,7 +25,9 @@ def seed_core_fields(session: Session) -> int:
     return added
 
 
-def create_user(session: Session, email: str, password: str, role: str = "rep", name: str = "") -> User:
+def create_user(
+    session: Session, email: str, password: str, role: str = "rep", name: str = ""
+) -> User:
     """Validate and add a user; the caller commits."""
     from leadreel.errors import ValidationError
     from leadreel.models import ROLES
@@ -39,7 +41,12 @@ def create_user(session: Session, email: str, password: str, role: str = "rep", 
         raise ValidationError("password must have at least 8 characters")
     if session.scalar(select(User).where(User.email == email)):
         raise ValidationError(f"a user with email {email} exists already")
-    user = User(email=email, password_hash=hash_password(password), role=role, name=name or email.split("@")[0])
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        name=name or email.split("@")[0],
+    )
     session.add(user)
     session.flush()
     return user

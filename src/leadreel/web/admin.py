@@ -23,7 +23,13 @@ def users():  # type: ignore[no-untyped-def]
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = create_user(db.session, form.email.data or "", form.password.data or "", form.role.data or "rep", form.name.data or "")
+            user = create_user(
+                db.session,
+                form.email.data or "",
+                form.password.data or "",
+                form.role.data or "rep",
+                form.name.data or "",
+            )
         except ValidationError as exc:
             flash(str(exc), "error")
         else:
@@ -31,7 +37,9 @@ def users():  # type: ignore[no-untyped-def]
             flash(f"User {user.email} created as {user.role}.", "success")
             return redirect(url_for("admin.users"))
     people = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", form=form, users=people, role_form=RoleForm(), action_form=ActionForm())
+    return render_template(
+        "admin/users.html", form=form, users=people, role_form=RoleForm(), action_form=ActionForm()
+    )
 
 
 def _target(user_id: int) -> User:

@@ -16,7 +16,9 @@ class LoginForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)]
+    )
     name = StringField("Name", validators=[Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=500)])
     role = SelectField("Role", choices=list(ROLES), default="rep")

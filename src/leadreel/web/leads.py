@@ -28,13 +28,17 @@ PAGE_SIZE = 50
 def index():  # type: ignore[no-untyped-def]
     """A sortable, filterable table of the leads the user may see."""
     args = request.args
-    query = scope_leads(select(Lead).outerjoin(Company, Lead.company_id == Company.id), current_user)
+    query = scope_leads(
+        select(Lead).outerjoin(Company, Lead.company_id == Company.id), current_user
+    )
     if q := args.get("q", "").strip():
         like = f"%{q.lower()}%"
         query = query.where(
             or_(
-                func.lower(Lead.first_name).like(like), func.lower(Lead.last_name).like(like),
-                func.lower(Lead.email).like(like), func.lower(Company.name).like(like),
+                func.lower(Lead.first_name).like(like),
+                func.lower(Lead.last_name).like(like),
+                func.lower(Lead.email).like(like),
+                func.lower(Company.name).like(like),
                 func.lower(Company.domain).like(like),
             )
         )
@@ -46,13 +50,26 @@ def index():  # type: ignore[no-untyped-def]
     sort = args.get("sort", "created")
     columns = SORTS.get(sort, SORTS["created"])
     desc = args.get("dir", "desc" if sort == "created" else "asc") == "desc"
-    order = [c.desc() if desc else c.asc() for c in columns] + [Lead.id.desc() if desc else Lead.id.asc()]
+    order = [c.desc() if desc else c.asc() for c in columns] + [
+        Lead.id.desc() if desc else Lead.id.asc()
+    ]
     page = max(args.get("page", 1, type=int), 1)
-    leads = db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    batches = db.session.scalars(scope_batches(select(ImportBatch), current_user).order_by(ImportBatch.id.desc()).limit(50)).all()
+    leads = db.session.scalars(
+        query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    batches = db.session.scalars(
+        scope_batches(select(ImportBatch), current_user).order_by(ImportBatch.id.desc()).limit(50)
+    ).all()
     return render_template(
-        "leads/index.html", leads=leads, total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        sort=sort, desc=desc, batches=batches, args=args,
+        "leads/index.html",
+        leads=leads,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        sort=sort,
+        desc=desc,
+        batches=batches,
+        args=args,
     )
 
 
@@ -62,12 +79,29 @@ def detail(lead_id: int):  # type: ignore[no-untyped-def]
     """Everything known about one lead."""
     lead = get_owned(Lead, lead_id, "leads.edit")
     owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
-    users = db.session.scalars(select(User).where(User.active).order_by(User.email)).all() if can(current_user, "leads.assign") else []
-    return render_template("leads/detail.html", lead=lead, owner=owner, users=users, editable=EDITABLE)
+    users = (
+        db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
+        if can(current_user, "leads.assign")
+        else []
+    )
+    return render_template(
+        "leads/detail.html", lead=lead, owner=owner, users=users, editable=EDITABLE
+    )
 
 
-EDITABLE = ("first_name", "last_name", "email", "phone", "mobile_phone", "job_title", "linkedin_url",
-            "city", "state", "country", "notes")
+EDITABLE = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "mobile_phone",
+    "job_title",
+    "linkedin_url",
+    "city",
+    "state",
+    "country",
+    "notes",
+)
 
 
 @bp.route("/leads/<int:lead_id>/edit", methods=["POST"])
