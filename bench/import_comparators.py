@@ -13,7 +13,7 @@ from typing import Any
 # The import's SQLite settings (page cache, temp store) and its rows per transaction,
 # given to the raw floor too so that it stays a floor; imported here, outside the timed
 # part of a child run.
-from leadreel.services.importing.importer import CHUNK_SIZE
+from leadreel.services.importing.importer import CHUNK_SIZE, SQLITE_CHUNK_SIZE
 from leadreel.services.importing.writer import SQLITE_IMPORT_PRAGMAS
 
 
@@ -112,11 +112,13 @@ def run_raw(spec: dict[str, Any]) -> dict[str, Any]:
         for name, value in {"synchronous": "NORMAL", **SQLITE_IMPORT_PRAGMAS}.items():
             conn.execute(f"PRAGMA {name}={value}")
         ph = "?"
+        per_commit = SQLITE_CHUNK_SIZE
     else:
         import psycopg
 
         conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
         ph = "%s"
+        per_commit = CHUNK_SIZE
     cur = conn.cursor()
     now = "2026-01-01 00:00:00"
     companies: dict[str, int] = {}
@@ -164,7 +166,7 @@ def run_raw(spec: dict[str, Any]) -> dict[str, Any]:
             if len(batch) >= 5000:
                 cur.executemany(lead_sql, batch)
                 batch.clear()
-            if rows % CHUNK_SIZE == 0:  # one transaction per chunk, as ours commits
+            if rows % per_commit == 0:  # one transaction per chunk, as ours commits
                 conn.commit()
     if batch:
         cur.executemany(lead_sql, batch)

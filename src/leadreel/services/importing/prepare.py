@@ -165,8 +165,13 @@ def prepare_chunks(
     region: str,
     *,
     workers: int = 0,
+    ahead: int = 0,
 ) -> Iterator[list[PreparedRow]]:
-    """Yield prepared chunks in input order; `workers` > 0 uses that many processes."""
+    """Yield prepared chunks in input order; `workers` > 0 uses that many processes.
+
+    At most `2 * workers + ahead` chunks are in flight: a caller that takes several
+    chunks at a time passes how many, so the workers keep going while it writes.
+    """
     if workers <= 0:
         preparer = RowPreparer(columns, region)
         for chunk in chunks:
@@ -185,7 +190,7 @@ def prepare_chunks(
         pending: deque[Any] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(_prepare_in_worker, (chunk,)))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= 2 * workers + ahead:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
