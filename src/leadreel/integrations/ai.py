@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -153,7 +154,7 @@ def _parse(model: type[BaseModel], raw: str | None) -> Any:
                               f"{exc.error_count()} error(s)") from exc
 
 
-class _ChatProvider:
+class _ChatProvider(ABC):
     """Shared logic: build prompts, validate answers; subclasses do one JSON completion."""
 
     name = "chat"
@@ -166,8 +167,9 @@ class _ChatProvider:
         self.model = model
         self.timeout = timeout
 
+    @abstractmethod
     def _complete_json(self, system: str, user: str, schema: type[BaseModel]) -> str | None:
-        raise NotImplementedError
+        """One completion constrained to ``schema``'s JSON; the raw text of the answer."""
 
     def suggest_mapping(
         self,
