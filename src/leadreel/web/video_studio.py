@@ -55,8 +55,6 @@ def call_service(call: Callable[[], Any], *, soft: bool = False) -> Any:
     re-renders its form); without, it propagates.
     """
     try:
-        if request.method == "POST":
-            begin_write()
         result = call()
         db.session.commit()
         return result
@@ -69,18 +67,6 @@ def call_service(call: Callable[[], Any], *, soft: bool = False) -> Any:
         if not soft:
             raise
         return None
-
-
-def begin_write() -> None:
-    """Start the request's write transaction as BEGIN IMMEDIATE on SQLite.
-
-    The request session has usually read already (the login loads the user); upgrading
-    that read snapshot to a write fails at once ("database is locked") when a worker has
-    written meanwhile, which workers do every half second while rendering.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()  # end the read snapshot; nothing is pending yet
-        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def user() -> Any:
@@ -174,7 +160,6 @@ def template_edit(template_id: int | None = None):  # type: ignore[no-untyped-de
         "allow_fallback": row.allow_fallback if row else True,
     }
     if request.method == "POST":
-        begin_write()
         form = {
             "name": request.form.get("name", ""),
             "spec": request.form.get("spec", ""),
@@ -292,7 +277,6 @@ def preview_data(lead_id: int):  # type: ignore[no-untyped-def]
 def preview_start():  # type: ignore[no-untyped-def]
     """Queue a low-res render of the spec being edited, for one lead."""
     data = request.get_json(silent=True) or {}
-    begin_write()
     try:
         task_id = pipeline.start_preview(
             db.session, user(), data.get("spec", ""), int(data.get("lead_id") or 0)
