@@ -201,12 +201,48 @@ def test_resumed_run_does_not_duplicate(session, settings, write_csv) -> None:
             raise RuntimeError("worker died")
 
     with pytest.raises(RuntimeError):
-        importer.run_batch(session, settings, batch, chunk_size=10, progress=crash)
+        importer.run_batch(
+            session, settings, batch, chunk_size=10, transaction_rows=10, progress=crash
+        )
     assert batch.status == "running" and batch.counts["last_line"] == 11
     assert count(session, Lead) == 10
-    counts = importer.run_batch(session, settings, batch, chunk_size=10)
+    counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)
     assert count(session, Lead) == 30 and counts["leads_created"] == 30
     assert counts["rows_read"] == 30 and counts["companies_total"] == 7
+
+
+def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_rows(
+    session, settings, write_csv, monkeypatch
+) -> None:
+    """Two chunks per transaction: a crash in the second transaction keeps the first."""
+    from leadreel.services.importing import importer
+
+    rows = "".join(f"P{i},Q{i},p{i}@acme{i % 7}.com,Acme{i % 7},,,,\n" for i in range(50))
+    path = write_csv(HEAD + rows)
+    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
+    batch = importer.new_batch(
+        session, name="r", path=path, filename="r.csv", fmt=fmt,
+        columns=proposal.columns, owner=None, status="queued",
+    )
+    session.commit()
+    original = importer.write_chunk
+    calls = []
+
+    def flaky(conn, run, chunk, now):  # dies while writing the third chunk
+        calls.append(len(chunk))
+        if len(calls) == 3:
+            raise RuntimeError("worker died")
+        original(conn, run, chunk, now)
+
+    monkeypatch.setattr(importer, "write_chunk", flaky)
+    with pytest.raises(RuntimeError):
+        importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
+    monkeypatch.setattr(importer, "write_chunk", original)
+    session.rollback()
+    assert batch.counts["last_line"] == 21 and count(session, Lead) == 20
+    counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
+    assert count(session, Lead) == 50 and counts["leads_created"] == 50
+    assert counts["rows_read"] == 50
 
 
 def test_process_pool_gives_the_same_result(session, settings, write_csv, db_url) -> None:
@@ -219,3 +255,21 @@ def test_process_pool_gives_the_same_result(session, settings, write_csv, db_url
     _b, counts = import_file(session, settings, path, workers=2, chunk_size=50)
     assert counts["leads_created"] == 150 and counts["duplicates_merged"] == 250
     assert counts["companies_total"] == 9 and count(session, Lead) == 150
+
+
+def test_lead_ids_keep_the_file_order(session, settings, write_csv) -> None:
+    """SQLite writes a chunk in email order (index locality), but ids follow the file."""
+    emails = [f"{chr(ord('z') - i)}{i}@acme.com" for i in range(26)]  # z0, y1, x2 ...
+    rows = "".join(f"P{i},Q{i},{e},Acme,,,,\n" for i, e in enumerate(emails))
+    import_file(session, settings, write_csv(HEAD + rows))
+    stored = list(session.scalars(select(Lead.email).order_by(Lead.id)))
+    assert stored == emails
+
+
+def test_ids_of_a_second_import_follow_the_first(session, settings, write_csv) -> None:
+    import_file(session, settings, write_csv(HEAD + "A,B,b@x.io,Beta,,,,\nC,D,a@x.io,Alpha,,,,\n"))
+    import_file(session, settings, write_csv(HEAD + "E,F,c@y.io,Gamma,,,,\n"))
+    ids = list(session.scalars(select(Lead.id).order_by(Lead.id)))
+    assert len(ids) == 3 and ids == sorted(set(ids))
+    by_email = {lead.email: lead.id for lead in session.scalars(select(Lead))}
+    assert by_email["b@x.io"] < by_email["a@x.io"] < by_email["c@y.io"]

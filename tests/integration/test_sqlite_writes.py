@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import select, text
 
 from leadreel.extensions import db
@@ -34,3 +35,28 @@ def test_post_request_and_worker_write_at_the_same_time(app, make_user):
     assert errors == []
     with app.app_context():
         assert db.session.scalar(select(User.name)) == "request"
+
+
+def test_reserve_ids_holds_the_write_lock_until_commit(tmp_path) -> None:
+    """Ids reserved for an import cannot be taken by another writer before its commit."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from leadreel.db import make_engine
+    from leadreel.services.importing.writer import reserve_ids
+
+    path = tmp_path / "lock.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE leads (id INTEGER PRIMARY KEY, x TEXT)"))
+        conn.execute(text("INSERT INTO leads (x) VALUES ('a')"))
+    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    with engine.connect() as conn:
+        with conn.begin():
+            assert reserve_ids(conn, "leads", 5) == 2
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO leads (x) VALUES ('b')")
+    other.execute("INSERT INTO leads (x) VALUES ('b')")  # after the commit it may write
+    other.close()
+    engine.dispose()

@@ -225,7 +225,7 @@ class DedupeIndex:
     """
 
     def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], Any] = {}
+        self._by_kind: dict[str, dict[str, Any]] = {}  # kind -> key -> entity id
         self._keys_of: dict[Any, dict[str, str]] = {}
 
     def __len__(self) -> int:
@@ -233,12 +233,13 @@ class DedupeIndex:
 
     def find(self, keys: Mapping[str, str | None]) -> Any | None:
         """The id of the entity these keys match, or None."""
-        by_key = self._by_key
+        by_kind = self._by_kind
         stronger: list[str] = []  # earlier kinds with a key (a None key never conflicts)
         for kind, key in keys.items():
             if key is None:
                 continue
-            hit = by_key.get((kind, key))
+            table = by_kind.get(kind)
+            hit = table.get(key) if table is not None else None
             if hit is not None:
                 if not stronger:
                     return hit
@@ -254,12 +255,18 @@ class DedupeIndex:
 
     def add(self, entity_id: Any, keys: Mapping[str, str | None]) -> None:
         """Register (or extend) an entity's keys; first owner of a key keeps it."""
-        known = self._keys_of.setdefault(entity_id, {})
+        known = self._keys_of.get(entity_id)
+        if known is None:
+            known = self._keys_of[entity_id] = {}
+        by_kind = self._by_kind
         for kind, key in keys.items():
             if key is None:
                 continue
             known.setdefault(kind, key)
-            self._by_key.setdefault((kind, key), entity_id)
+            table = by_kind.get(kind)
+            if table is None:
+                table = by_kind[kind] = {}
+            table.setdefault(key, entity_id)
 
     def match_or_add(self, new_id: Any, keys: Mapping[str, str | None]) -> tuple[Any, bool]:
         """Return (id, created): the matching id, or `new_id` freshly registered."""

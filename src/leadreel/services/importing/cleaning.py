@@ -87,7 +87,7 @@ def clean_website(raw: str) -> str | None:
         return None
     m = _SCHEME.match(text)
     scheme = m.group(0).lower() if m else "https://"
-    rest = text[m.end():] if m else text
+    rest = text[m.end() :] if m else text
     host = _PATH_START.split(rest, maxsplit=1)[0].lower().strip(".")
     if "." not in host or not _HOST_CHARS.fullmatch(host):
         return None
@@ -111,8 +111,15 @@ def clean_url(raw: str) -> str | None:
 
 _GROUPED = re.compile(r"^\d{1,3}(?:([,. '])\d{3})(?:\1\d{3})*$")
 _DECIMAL = re.compile(r"^\d+(?:[.,]\d+)?$")
-_MULTIPLIERS = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "mio": 1_000_000,
-                "b": 1_000_000_000, "bn": 1_000_000_000, "mrd": 1_000_000_000}
+_MULTIPLIERS = {
+    "k": 1_000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "mio": 1_000_000,
+    "b": 1_000_000_000,
+    "bn": 1_000_000_000,
+    "mrd": 1_000_000_000,
+}
 
 
 @lru_cache(maxsize=8192)

@@ -36,20 +36,52 @@ UNSURE_BELOW = 0.7
 FUZZY_CUTOFF = 86.0
 
 _COMPANY_PREFIXES = (
-    "company", "account", "organization", "organisation", "org", "business", "firm",
-    "firmen", "unternehmens", "unternehmen", "entreprise", "empresa", "bedrijfs", "bedrijf",
-    "azienda", "hq", "headquarters", "billing", "shipping", "office",
+    "company",
+    "account",
+    "organization",
+    "organisation",
+    "org",
+    "business",
+    "firm",
+    "firmen",
+    "unternehmens",
+    "unternehmen",
+    "entreprise",
+    "empresa",
+    "bedrijfs",
+    "bedrijf",
+    "azienda",
+    "hq",
+    "headquarters",
+    "billing",
+    "shipping",
+    "office",
 )
 _PERSON_PREFIXES = (
-    "contact", "person", "lead", "primary", "personal", "prospect", "mailing", "home", "private",
+    "contact",
+    "person",
+    "lead",
+    "primary",
+    "personal",
+    "prospect",
+    "mailing",
+    "home",
+    "private",
 )
 _COMPANY_TWIN = {
-    "city": "company_city", "state": "company_state", "country": "company_country",
-    "phone": "company_phone", "linkedin_url": "company_linkedin_url",
+    "city": "company_city",
+    "state": "company_state",
+    "country": "company_country",
+    "phone": "company_phone",
+    "linkedin_url": "company_linkedin_url",
 }
 # In a file about businesses only, these header words describe the business.
-_BUSINESS_CONTEXT = {"city": "company_city", "state": "company_state",
-                     "country": "company_country", "phone": "company_phone"}
+_BUSINESS_CONTEXT = {
+    "city": "company_city",
+    "state": "company_state",
+    "country": "company_country",
+    "phone": "company_phone",
+}
 _PERSON_FIELDS = frozenset(
     {"first_name", "last_name", "full_name", "job_title", "linkedin_url", "mobile_phone"}
 )
@@ -216,7 +248,7 @@ def _rule_mapping(
 
 
 def _business_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
-    """"Name"/"Title" holding business names (a maps export) is the company name.
+    """ "Name"/"Title" holding business names (a maps export) is the company name.
 
     Business names have no reliable shape ("Joe's Pizza" looks like a person), so:
     values with business words ("LLC", "Roofing", "&") decide; and a "Title"

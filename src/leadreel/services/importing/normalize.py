@@ -18,9 +18,9 @@ Policy in short
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
@@ -78,8 +78,60 @@ def _first_of_many(value: str, clean: Any, row: NormalizedRow, header: str) -> s
     return None
 
 
+class Column(NamedTuple):
+    """One mapped column, as the normaliser needs it (plain data, cheap to pickle)."""
+
+    index: int
+    header: str
+    field: str | None
+
+
+def _storer(spec: FieldSpec, header: str) -> Callable[..., None]:
+    """Store a cleaned value in the lead or company; a second value of a single field
+    goes to `extra` (kept, not lost), a multi-valued field gets it on a new line."""
+    key, single, company = spec.key, spec.single, spec.entity == "company"
+
+    def store(row: NormalizedRow, value: str, cleaned: str | None = None) -> None:
+        if cleaned is None:
+            cleaned = value
+        target = row.company if company else row.lead
+        if key in target:
+            if single:
+                row.extra[header] = value
+                return
+            cleaned = f"{target[key]}\n{cleaned}"
+        target[key] = cleaned
+
+    return store
+
+
+def _memo(clean: Callable[[str], str]) -> Callable[[str], str]:
+    """`clean` with a bounded per-column memo (it must be a pure function of the value)."""
+    memo: dict[str, str] = {}
+
+    def cached(value: str) -> str:
+        hit = memo.get(value)
+        if hit is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            hit = memo[value] = clean(value)
+        return hit
+
+    return cached
+
+
+#: Per-column memo of pure cleaners (value -> cleaned); cleared when it grows past this.
+_MEMO_SIZE = 4096
+Putter = Callable[[NormalizedRow, str], None]
+
+
 class RowNormalizer:
-    """Normalise rows for one mapping; construct once per import, call per row."""
+    """Normalise rows for one mapping; construct once per import, call per row.
+
+    Each mapped column gets its own `Putter`, chosen once from the field's type, so the
+    per-value work is one call; pure cleaners (names, phones, numbers, URLs) also get a
+    per-column memo, because lead files repeat values (titles, cities, company phones).
+    """
 
     def __init__(
         self,
@@ -88,85 +140,96 @@ class RowNormalizer:
         *,
         fields: Sequence[FieldSpec] = CORE_FIELDS,
     ) -> None:
-        columns = getattr(mapping, "columns", mapping)
+        columns = [Column(c.index, c.header, c.field) for c in getattr(mapping, "columns", mapping)]
+        self._args = (columns, default_region, tuple(fields))
         specs = {f.key: f for f in fields}
         self.default_region = default_region.upper()
         if len(self.default_region) != 2:
             raise ValueError(f"default_region must be a 2-letter region, got {default_region!r}")
-        self._plan: list[tuple[int, str, FieldSpec | None]] = []
+        self._plan: list[tuple[int, Putter]] = []
         for col in columns:
             spec = specs.get(col.field) if col.field else None
             if col.field and spec is None:
                 raise ValueError(f"column {col.header!r} is mapped to unknown field {col.field!r}")
-            self._plan.append((col.index, col.header, spec))
+            self._plan.append((col.index, self._putter(spec, col.header)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        columns, region, fields = self._args  # the putters are closures: rebuild them
+        return (_rebuild, (columns, region, fields))
 
     def normalize(self, values: Sequence[str]) -> NormalizedRow:
         """Clean one record's values into a `NormalizedRow` (never raises on bad data)."""
         row = NormalizedRow()
         n = len(values)
-        for index, header, spec in self._plan:
-            if index >= n:
-                continue
-            raw = values[index]
-            value = raw.strip() if raw else ""
-            if not value:
-                continue
-            if spec is None:
-                row.extra[header] = value
-            else:
-                self._put(row, spec, header, value)
+        for index, put in self._plan:
+            if index < n and (raw := values[index]) and (value := raw.strip()):
+                put(row, value)
         self._finish(row)
         return row
 
     # ---- per field ------------------------------------------------------
 
-    def _put(self, row: NormalizedRow, spec: FieldSpec, header: str, value: str) -> None:
-        key, kind = spec.key, spec.type
-        cleaned: str | None = value
-        if kind == "email":
-            cleaned = c.clean_email(value) or _first_of_many(value, c.clean_email, row, header)
-            if cleaned is None:
+    def _putter(self, spec: FieldSpec | None, header: str) -> Putter:
+        """The function that cleans and stores one value of this column."""
+        if spec is None:
+
+            def keep(row: NormalizedRow, value: str) -> None:
                 row.extra[header] = value
-                row.warnings.append(f"{header}: {value!r} is not an email address")
-                return
-        elif kind == "phone":
-            cleaned = c.clean_phone(value, self.default_region) or value
-        elif key == "website" and (social := social_field_for(value)):
+
+            return keep
+        store = _storer(spec, header)
+        key, kind = spec.key, spec.type
+        region = self.default_region
+        if kind == "email":
+            return lambda row, value: self._put_email(row, store, header, value)
+        if key == "website":
+            return lambda row, value: self._put_website(row, store, header, value)
+        if kind == "domain":
+            return lambda row, value: self._put_domain(row, store, header, value)
+        if kind == "phone":
+            clean = _memo(lambda v: c.clean_phone(v, region) or v)
+        elif kind == "number":
+            clean = _memo(c.clean_number)
+        elif kind == "url":
+            clean = _memo(lambda v: c.clean_url(v) or v)
+        elif kind == "name" and key == "full_name":
+            clean = _memo(lambda v: " ".join(v.split()))
+        elif kind == "name":
+            clean = _memo(lambda v: c.proper_case(" ".join(v.split())))
+        else:  # text: the memo only makes repeated values one object (less to pickle)
+            clean = _memo(str)
+        return lambda row, value: store(row, value, clean(value))  # type: ignore[call-arg]
+
+    def _put_email(self, row: NormalizedRow, store: Any, header: str, value: str) -> None:
+        cleaned = c.clean_email(value) or _first_of_many(value, c.clean_email, row, header)
+        if cleaned is None:
+            row.extra[header] = value
+            row.warnings.append(f"{header}: {value!r} is not an email address")
+            return
+        store(row, value, cleaned)
+
+    def _put_website(self, row: NormalizedRow, store: Any, header: str, value: str) -> None:
+        if social := social_field_for(value):
             target = row.lead if social == "linkedin_url" else row.company
             if social not in target and (url := c.clean_url(value)):
                 target[social] = url  # a Facebook page given as "website" is a Facebook page
             else:
                 row.extra[header] = value
             return
-        elif key == "website":
-            cleaned = c.clean_website(value) or _first_of_many(value, c.clean_website, row, header)
-            if cleaned is None:
-                row.extra[header] = value
-                row.warnings.append(f"{header}: {value!r} is not a website")
-                return
-        elif kind == "number":
-            cleaned = c.clean_number(value)
-        elif kind == "domain":
-            cleaned = c.domain_of(value) or value.lower()
-            if c.is_shared_host(cleaned):
-                row.extra[header] = value
-                row.warnings.append(f"{header}: {value!r} is not a company's own domain")
-                return
-        elif kind == "url":
-            cleaned = c.clean_url(value) or value
-        elif kind == "name":
-            cleaned = " ".join(value.split())
-            if key != "full_name":
-                cleaned = c.proper_case(cleaned)
+        cleaned = c.clean_website(value) or _first_of_many(value, c.clean_website, row, header)
         if cleaned is None:
+            row.extra[header] = value
+            row.warnings.append(f"{header}: {value!r} is not a website")
             return
-        target = row.company if spec.entity == "company" else row.lead
-        if key in target:
-            if spec.single:
-                row.extra[header] = value
-                return
-            cleaned = f"{target[key]}\n{cleaned}"
-        target[key] = cleaned
+        store(row, value, cleaned)
+
+    def _put_domain(self, row: NormalizedRow, store: Any, header: str, value: str) -> None:
+        cleaned = c.domain_of(value) or value.lower()
+        if c.is_shared_host(cleaned):
+            row.extra[header] = value
+            row.warnings.append(f"{header}: {value!r} is not a company's own domain")
+            return
+        store(row, value, cleaned)
 
     # ---- whole row ------------------------------------------------------
 
@@ -194,20 +257,33 @@ class RowNormalizer:
                 company["company_domain"] = c.domain_of(domain) or domain
                 row.inferred.add("company_domain")
         if not (
-            lead.get("first_name") or lead.get("last_name") or full or email
-            or lead.get("phone") or lead.get("mobile_phone") or company.get("company_phone")
-            or company.get("company_name") or website or company.get("company_domain")
+            lead.get("first_name")
+            or lead.get("last_name")
+            or full
+            or email
+            or lead.get("phone")
+            or lead.get("mobile_phone")
+            or company.get("company_phone")
+            or company.get("company_name")
+            or website
+            or company.get("company_domain")
         ):
             row.errors.append(NO_DATA_ERROR)
 
     def _fix_linkedin(self, row: NormalizedRow) -> None:
         """A company page in the person column (or the reverse) moves to the right field."""
-        person = linkedin_key(row.lead.get("linkedin_url"))
-        if person and person.startswith("company/") and "company_linkedin_url" not in row.company:
-            row.company["company_linkedin_url"] = row.lead.pop("linkedin_url")
-        page = linkedin_key(row.company.get("company_linkedin_url"))
-        if page and page.startswith("in/") and "linkedin_url" not in row.lead:
-            row.lead["linkedin_url"] = row.company.pop("company_linkedin_url")
+        url = row.lead.get("linkedin_url")
+        if url and "company/" in url.lower() and "company_linkedin_url" not in row.company:
+            person = linkedin_key(url)
+            if person and person.startswith("company/"):
+                row.company["company_linkedin_url"] = row.lead.pop("linkedin_url")
+        page = row.company.get("company_linkedin_url")
+        if page and "linkedin_url" not in row.lead:
+            low = page.lower()
+            if "/in/" in low or "/pub/" in low:
+                key = linkedin_key(page)
+                if key and key.startswith("in/"):
+                    row.lead["linkedin_url"] = row.company.pop("company_linkedin_url")
 
     def _mine_notes(self, row: NormalizedRow, notes: str) -> None:
         lead, company = row.lead, row.company
@@ -238,3 +314,7 @@ class RowNormalizer:
                 if url and key not in target:
                     target[key] = url
                     row.inferred.add(key)
+
+
+def _rebuild(columns: list[Column], region: str, fields: Sequence[FieldSpec]) -> RowNormalizer:
+    return RowNormalizer(columns, region, fields=fields)

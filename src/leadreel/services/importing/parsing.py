@@ -117,7 +117,7 @@ def iter_records(
         count += 1
         if count > limits.max_rows:
             raise FileLimitError("data rows", limits.max_rows, count, at_least=True)
-        yield _shape(line, cells, width)
+        yield shape_record(line, cells, width)
 
 
 def read_sample(
@@ -242,9 +242,7 @@ def _csv_lines(lines: Iterable[str], delimiter: str) -> list[tuple[int, list[str
     return out
 
 
-def _find_header(
-    rows: list[tuple[int, list[str]]], limits: Limits
-) -> tuple[int, tuple[str, ...]]:
+def _find_header(rows: list[tuple[int, list[str]]], limits: Limits) -> tuple[int, tuple[str, ...]]:
     """The header is the first row as wide as most rows below it (skips "Exported ..." lines)."""
     rows = [(n, _trim_right(r)) for n, r in rows if any(c.strip() for c in r)]
     if not rows:
@@ -252,8 +250,11 @@ def _find_header(
     widths = Counter(len(r) for _, r in rows)
     width = max(widths, key=lambda w: (widths[w], w))
     header = next(
-        ((n, r) for n, r in rows[:HEADER_SEARCH_ROWS] if len(r) >= width and sum(
-            1 for c in r if c.strip()) >= max(1, width // 2)),
+        (
+            (n, r)
+            for n, r in rows[:HEADER_SEARCH_ROWS]
+            if len(r) >= width and sum(1 for c in r if c.strip()) >= max(1, width // 2)
+        ),
         rows[0],
     )
     line, cells = header
@@ -279,7 +280,8 @@ def _unique_headers(cells: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _shape(line: int, cells: list[str], width: int) -> Record:
+def shape_record(line: int, cells: list[str], width: int) -> Record:
+    """A record of `width` cells; a row wider (with text) or narrower gets an error."""
     if len(cells) > width:
         if any(c.strip() for c in cells[width:]):
             return Record(line, cells, f"row has {len(cells)} cells, the header has {width}")

@@ -21,6 +21,7 @@ Rules (issue 4):
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,13 @@ from leadreel.services.importing import writer as w
 from leadreel.services.importing.prepare import LINKEDIN_ROOT, PreparedRow
 
 _NAME_FIELDS = ("first_name", "last_name", "full_name")
-_COMPANY_INFERRED = frozenset(w.COMPANY_COLUMNS)
+_COMPANY_COLUMN_NAMES = tuple(w.COMPANY_COLUMNS.values())  # `PreparedRow.company` order
+_PERSON_KEY_MAX = w.LEADS.c.person_key.type.length  # type: ignore[attr-defined]
+#: Extra bits of `ImportRun.company_mask` beside one bit per company column.
+_HAS_DOMAIN = 1 << 40
+_OWN = 1 << 41
+#: Companies remembered across chunks before the memory is cleared and starts again.
+MAX_REMEMBERED_COMPANIES = 250_000
 
 
 @dataclass
@@ -59,37 +66,42 @@ class ImportRun:
     updated_companies: set[int] = field(default_factory=set)
     updated_leads: set[int] = field(default_factory=set)
     #: Companies this run has resolved (created or matched), so later chunks need no
-    #: database read for them: key -> id, id -> domain, id -> filled columns, own ids.
+    #: database read for them: key -> id, and id -> filled columns (one bit each, see
+    #: `PreparedRow.company_mask`) plus _HAS_DOMAIN and _OWN (created by this batch).
     company_by_domain: dict[str, int] = field(default_factory=dict)
     company_by_name: dict[str, int] = field(default_factory=dict)
-    company_domain: dict[int, str | None] = field(default_factory=dict)
-    company_filled: dict[int, frozenset[str]] = field(default_factory=dict)
-    company_own: set[int] = field(default_factory=set)
-    _filled_sets: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+    company_mask: dict[int, int] = field(default_factory=dict)
 
-    def cached_company(self, keys: Mapping[str, str | None]) -> int | None:
-        """The company these keys resolve to, by the rules of `DedupeIndex.find`."""
-        domain, name = keys.get("domain"), keys.get("name")
+    def cached_company(self, domain: str | None, name: str | None) -> int | None:
+        """The company these keys resolve to, by the rules of `DedupeIndex.find`.
+
+        A name hit counts unless the row has a domain and the company another one: had
+        the company this domain, `company_by_domain` would have found it first.
+        """
         if domain and (cid := self.company_by_domain.get(domain)) is not None:
             return cid
         if name and (cid := self.company_by_name.get(name)) is not None:
-            known = self.company_domain.get(cid)
-            if domain is None or known is None or known == domain:
+            if domain is None or not self.company_mask[cid] & _HAS_DOMAIN:
                 return cid
         return None
 
     def remember_company(self, cid: int, values: Mapping[str, Any], own: bool) -> None:
+        if len(self.company_mask) >= MAX_REMEMBERED_COMPANIES:
+            self.company_by_domain.clear()
+            self.company_by_name.clear()
+            self.company_mask.clear()
         domain = company_key_domain(values.get("domain") or values.get("website"))
         name = values.get("name_key") or None
+        mask = _OWN if own else 0
         if domain:
             self.company_by_domain.setdefault(domain, cid)
+            mask |= _HAS_DOMAIN
         if name:
             self.company_by_name.setdefault(name, cid)
-        self.company_domain[cid] = domain
-        filled = frozenset(c for c in w.COMPANY_COLUMNS.values() if values.get(c))
-        self.company_filled[cid] = self._filled_sets.setdefault(filled, filled)
-        if own:
-            self.company_own.add(cid)
+        for bit, col in enumerate(_COMPANY_COLUMN_NAMES):
+            if values.get(col):
+                mask |= 1 << bit
+        self.company_mask[cid] = mask
 
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
@@ -123,6 +135,16 @@ def lead_person_key(lead: Mapping[str, Any], company_id: int | None) -> str | No
     return person_company_key(lead.get("first_name"), lead.get("last_name"), f"c{company_id}")
 
 
+def _row_person_key(r: PreparedRow, company_id: int | None) -> str | None:
+    """`lead_person_key` from the pool's template (no dict needed)."""
+    if company_id is None:
+        return None
+    if r.person_template:
+        key = f"{r.person_template[:-1]}c{company_id}"
+        return key if len(key) <= _PERSON_KEY_MAX else key[:_PERSON_KEY_MAX]
+    return f"biz@c{company_id}" if r.is_business_only else None
+
+
 def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime) -> None:
     """Match and store the accepted rows of one chunk (the caller commits)."""
     ok = [r for r in rows if r.error is None]
@@ -137,26 +159,55 @@ def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: 
 # ---- companies --------------------------------------------------------------------
 
 
+_MASK_COLUMNS: dict[int, tuple[str, ...]] = {}
+
+
+def _company_values(r: PreparedRow) -> dict[str, Any]:
+    """The row's company as {column: value}, filled columns only."""
+    columns = _MASK_COLUMNS.get(r.company_mask)
+    if columns is None:
+        columns = _MASK_COLUMNS[r.company_mask] = tuple(
+            col for i, col in enumerate(_COMPANY_COLUMN_NAMES) if r.company_mask >> i & 1
+        )
+    return dict(zip(columns, r.company, strict=True))
+
+
 def _write_companies(
     conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime
 ) -> list[int | None]:
     # Rows of a company resolved by an earlier chunk that bring nothing new need no read.
-    cached: dict[int, int] = {}
+    ids: list[int | None] = [None] * len(rows)
+    slow: list[int] = []
     for i, r in enumerate(rows):
-        cid = run.cached_company(r.company_keys)
-        if cid is not None and run.company_filled[cid].issuperset(r.company_values):
-            cached[i] = cid
-    slow = [r for i, r in enumerate(rows) if i not in cached]
+        if r.domain_key is None and r.name_key is None:
+            continue
+        cid = run.cached_company(r.domain_key, r.name_key)
+        if cid is not None and not r.company_mask & ~run.company_mask[cid]:
+            ids[i] = cid
+            if not run.company_mask[cid] & _OWN:
+                run.matched_companies.add(cid)
+        else:
+            slow.append(i)
+    if slow:
+        _resolve_companies(conn, run, rows, slow, ids, now)
+    return ids
+
+
+def _resolve_companies(
+    conn: Connection,
+    run: ImportRun,
+    rows: list[PreparedRow],
+    slow: list[int],
+    ids: list[int | None],
+    now: datetime,
+) -> None:
+    """Match the `slow` rows' companies against the database and each other; fill `ids`."""
     # Domain first; names are looked up only for rows whose domain the database lacks
     # (a row whose domain is found matches by domain, whatever its name finds).
-    domains = {d for r in slow if (d := r.company_keys.get("domain"))}
+    domains = {d for i in slow if (d := rows[i].domain_key)}
     by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
     found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
-    names = {
-        n
-        for r in slow
-        if (n := r.company_keys.get("name")) and r.company_keys.get("domain") not in found
-    }
+    names = {r.name_key for i in slow if (r := rows[i]).name_key and r.domain_key not in found}
     index = DedupeIndex()
     existing: dict[int, dict[str, Any]] = {}
     for c in sorted(
@@ -175,23 +226,16 @@ def _write_companies(
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}
-    refs: list[Any] = []
-    for i, r in enumerate(rows):
-        keys = r.company_keys
-        if i in cached:
-            refs.append(("db", cached[i]))
-            continue
-        if not (keys.get("domain") or keys.get("name")):
-            refs.append(None)
-            continue
-        values = dict(r.company_values)
-        inferred = [k for k in r.inferred if k in _COMPANY_INFERRED]
-        ref, created = index.match_or_add(("new", i), keys)
-        refs.append(ref)
+    refs: dict[int, Any] = {}
+    for i in slow:
+        r = rows[i]
+        values = _company_values(r)
+        ref, created = index.match_or_add(("new", i), {"domain": r.domain_key, "name": r.name_key})
+        refs[i] = ref
         if created:
             values.update(
-                name_key=(keys.get("name") or "")[:300],
-                inferred=inferred,
+                name_key=(r.name_key or "")[:300],
+                inferred=list(r.company_inferred),
                 created_by_batch_id=run.batch_id,
                 owner_id=run.owner_id,
             )
@@ -214,16 +258,15 @@ def _write_companies(
                 if "name" in result.previous and not current.get("name_key"):
                     prev.setdefault("name_key", existing[cid]["name_key"])
                     current["name_key"] = (normalize_company_name(current["name"]) or "")[:300]
-    ids = w.insert_companies(conn, list(new.values()), now)
-    real = dict(zip(new.keys(), ids, strict=True))
-    run.counts["companies_created"] += len(ids)
+    created_ids = w.insert_companies(conn, list(new.values()), now)
+    real = dict(zip(new.keys(), created_ids, strict=True))
+    run.counts["companies_created"] += len(created_ids)
     for ref, rid in real.items():
         run.remember_company(rid, new[ref], own=True)
-    for cid in {ref[1] for ref in refs if ref is not None and ref[0] == "db"}:
-        if cid in existing:
-            mine = existing[cid]["created_by_batch_id"] == run.batch_id
-            run.remember_company(cid, merged_db.get(cid, existing[cid]), own=mine)
-        if cid not in run.company_own:
+    for cid in {ref[1] for ref in refs.values() if ref[0] == "db"}:
+        mine = existing[cid]["created_by_batch_id"] == run.batch_id
+        run.remember_company(cid, merged_db.get(cid, existing[cid]), own=mine)
+        if not mine:
             run.matched_companies.add(cid)
     own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
     changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
@@ -235,7 +278,8 @@ def _write_companies(
         [(cid, prev) for cid, prev in previous.items() if cid not in own],
     )
     run.updated_companies.update(cid for cid in previous if cid not in own)
-    return [None if ref is None else (real[ref] if ref[0] == "new" else ref[1]) for ref in refs]
+    for i, ref in refs.items():
+        ids[i] = real[ref] if ref[0] == "new" else ref[1]
 
 
 def _fills_something(current: Mapping[str, Any], incoming: Mapping[str, Any]) -> bool:
@@ -258,19 +302,6 @@ def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> Non
 # ---- leads --------------------------------------------------------------------------
 
 
-def _lead_values(run: ImportRun, r: PreparedRow, company_id: int | None) -> dict[str, Any]:
-    values = dict(r.lead_values)
-    values["company_id"] = company_id
-    if company_id is None:
-        key = None
-    elif r.person_template:  # computed in the pool; same as lead_person_key
-        key = f"{r.person_template[:-1]}c{company_id}"
-    else:
-        key = lead_person_key(values, company_id)
-    values["person_key"] = w.storable(key, "leads", "person_key")
-    return values
-
-
 def _write_leads(
     conn: Connection,
     run: ImportRun,
@@ -278,10 +309,10 @@ def _write_leads(
     company_ids: list[int | None],
     now: datetime,
 ) -> None:
-    incoming = [_lead_values(run, r, cid) for r, cid in zip(rows, company_ids, strict=True)]
+    person_keys = [_row_person_key(r, cid) for r, cid in zip(rows, company_ids, strict=True)]
     keys = [
-        {"email": r.email_key, "linkedin": r.linkedin_key, "name_company": v["person_key"]}
-        for r, v in zip(rows, incoming, strict=True)
+        {"email": r.email_key, "linkedin": r.linkedin_key, "name_company": pk}
+        for r, pk in zip(rows, person_keys, strict=True)
     ]
     # Strongest key first; weaker keys only for rows the stronger ones did not find.
     owner = run.match_owner_id
@@ -317,34 +348,32 @@ def _write_leads(
                 "name_company": lead["person_key"],
             },
         )
-    new: dict[Any, dict[str, Any]] = {}
+    new: dict[Any, tuple[Any, ...] | dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
     previous: dict[int, dict[str, Any]] = {}
-    for i, (r, values, key) in enumerate(zip(rows, incoming, keys, strict=True)):
+    tail = (None, "new", run.owner_id, run.batch_id)  # tag, status, owner_id, batch_id
+    for i, (r, cid, pk, key) in enumerate(zip(rows, company_ids, person_keys, keys, strict=True)):
         ref, created = index.match_or_add(("new", i), key)
-        lead_inferred = [k for k in r.inferred if k not in _COMPANY_INFERRED]
         if created:
-            values.update(
-                extra=w.storable_json(r.extra),
-                inferred=lead_inferred,
-                tag=None,
-                status="new",
-                owner_id=run.owner_id,
-                batch_id=run.batch_id,
-            )
-            new[ref] = values
+            inferred = json.dumps(r.inferred) if r.inferred else "[]"
+            new[ref] = (*r.lead, cid, pk, r.extra, inferred, *tail)
             continue
         run.counts["duplicates_merged"] += 1
+        values = {k: v for k, v in zip(w.LEAD_COLUMNS, r.lead, strict=True) if v is not None}
+        values["company_id"] = cid
         if ref[0] == "new":
-            _merge_into(new[ref], values, r, lead_inferred, None)
+            target = new[ref]
+            if isinstance(target, tuple):
+                target = new[ref] = _new_lead_dict(target)
+            _merge_into(target, values, r, None)
             continue
         lid = ref[1]
         current = merged_db.setdefault(lid, dict(existing[lid]))
         prev = previous.setdefault(lid, {})
-        _merge_into(current, values, r, lead_inferred, prev)
+        _merge_into(current, values, r, prev)
         if existing[lid]["batch_id"] != run.batch_id:
             run.matched_leads.add(lid)
-    w.insert_leads(conn, list(new.values()), now)
+    w.insert_leads(conn, [v if isinstance(v, tuple) else _lead_row(v) for v in new.values()], now)
     run.counts["leads_created"] += len(new)
     changed = {lid: prev for lid, prev in previous.items() if prev}
     w.update_rows(
@@ -360,24 +389,40 @@ def _write_leads(
     run.updated_leads.update(foreign)
 
 
+def _new_lead_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A new lead's `writer.LEAD_ROW` tuple as a dict to merge into (JSON decoded)."""
+    lead = dict(zip(w.LEAD_ROW, row, strict=True))
+    lead["extra"] = json.loads(lead["extra"])
+    lead["inferred"] = json.loads(lead["inferred"])
+    return lead
+
+
+def _lead_row(lead: dict[str, Any]) -> tuple[Any, ...]:
+    lead = {
+        **lead,
+        "extra": json.dumps(lead["extra"], ensure_ascii=False) if lead["extra"] else "{}",
+        "inferred": json.dumps(lead["inferred"]) if lead["inferred"] else "[]",
+    }
+    return w.lead_row_of(lead)
+
+
 def _merge_into(
     current: dict[str, Any],
     values: dict[str, Any],
     r: PreparedRow,
-    inferred: list[str],
     previous: dict[str, Any] | None,
 ) -> None:
     """Fill `current`'s empty fields (and extra keys) from one more row of the same lead."""
-    fields = {k: v for k, v in values.items() if k != "person_key"}
-    result = merge_fields(current, fields)
+    result = merge_fields(current, values)
     prev = previous if previous is not None else {}
     _fill(current, result, prev)
-    filled_inferred = [k for k in inferred if k in result.previous]
+    filled_inferred = [k for k in r.inferred if k in result.previous]
     if filled_inferred:
         prev.setdefault("inferred", list(current.get("inferred") or []))
         current["inferred"] = sorted({*(current.get("inferred") or []), *filled_inferred})
     extra = current.get("extra") or {}
-    new_extra = {k: v for k, v in w.storable_json(r.extra).items() if k not in extra}
+    incoming = json.loads(r.extra) if r.extra != "{}" else {}
+    new_extra = {k: v for k, v in incoming.items() if k not in extra}
     if new_extra:
         prev.setdefault("extra", dict(extra))
         current["extra"] = {**extra, **new_extra}

@@ -22,7 +22,6 @@ from leadreel.config import Settings
 from leadreel.models import ImportBatch, SavedMapping
 from leadreel.services.importing.importer import (
     apply_mapping,
-    count_records,
     format_from_dict,
     limits_for,
     new_batch,
@@ -30,6 +29,7 @@ from leadreel.services.importing.importer import (
 )
 from leadreel.services.importing.mapping import ColumnMapping, header_signature
 from leadreel.services.importing.parsing import FileLimitError, ImportFileError, read_sample
+from leadreel.services.importing.pieces import count_records
 from leadreel.services.permissions import Actor, require
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")

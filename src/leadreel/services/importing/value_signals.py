@@ -60,8 +60,18 @@ JOB_WORDS = frozenset(
     sócio socio diretor diretora fundador fundadora""".split()
 )
 SIGNALS = (  # most specific first: a LinkedIn URL is also a URL
-    "email", "linkedin_person", "linkedin_company", "facebook", "instagram", "twitter", "url",
-    "phone", "country", "person_name", "business_name", "number",
+    "email",
+    "linkedin_person",
+    "linkedin_company",
+    "facebook",
+    "instagram",
+    "twitter",
+    "url",
+    "phone",
+    "country",
+    "person_name",
+    "business_name",
+    "number",
 )
 
 
