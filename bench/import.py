@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -165,21 +166,69 @@ def generate(path: Path, rows: int, *, first_person: int, seed_people: int, seed
 # ---- child: one measured run ---------------------------------------------------------
 
 
+class TreeMemory:
+    """Samples this process's resident memory plus its children's (the import's pool).
+
+    Why not `ru_maxrss` for the children: a forked child's high-water mark starts at the
+    parent's size before it execs, so it reports the parent's memory, not its own.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.peak_total_kb = 0
+        self.child_peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._children = f"/proc/self/task/{os.getpid()}/children"
+
+    def __enter__(self) -> TreeMemory:
+        if os.path.exists(self._children):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    @staticmethod
+    def _status(pid: str, key: str) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                with open(self._children) as fh:
+                    pids = fh.read().split()
+            except OSError:
+                pids = []
+            total = self._status("self", "VmRSS:")
+            for pid in pids:
+                total += self._status(pid, "VmRSS:")
+                self.child_peak_kb = max(self.child_peak_kb, self._status(pid, "VmHWM:"))
+            self.peak_total_kb = max(self.peak_total_kb, total)
+
+
 def child(args: argparse.Namespace) -> None:
     spec = json.loads(args.child)
-    start = time.perf_counter()
-    result: dict[str, Any] = {}
-    if spec["kind"] == "ours":
-        result = run_ours(spec)
-    elif spec["kind"] == "naive":
-        result = run_naive(spec)
-    elif spec["kind"] == "raw":
-        result = run_raw(spec)
-    elif spec["kind"] == "seed":
-        result = run_ours(spec)
-    result["seconds"] = time.perf_counter() - start - result.pop("setup_seconds", 0.0)
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    runner = {"ours": run_ours, "seed": run_ours, "naive": run_naive, "raw": run_raw}
+    with TreeMemory() as memory:
+        start = time.perf_counter()
+        result = runner[spec["kind"]](spec)
+        result["seconds"] = time.perf_counter() - start - result.pop("setup_seconds", 0.0)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["rss_mb"] = usage.ru_maxrss / 1024
+    result["pool_rss_mb"] = memory.child_peak_kb / 1024
+    result["total_rss_mb"] = max(memory.peak_total_kb / 1024, result["rss_mb"])
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["pool_cpu_s"] = children.ru_utime + children.ru_stime
     print(json.dumps(result))
 
 
@@ -364,12 +413,17 @@ def run(args: argparse.Namespace) -> None:
                     results[f"{label}_rps"] = round(rps)
                     results[f"{label}_rss_mb"] = round(r["rss_mb"])
                     if kind == "ours":
-                        results[f"{label}_worker_rss_mb"] = round(r["child_rss_mb"])
+                        results[f"{label}_pool_rss_mb"] = round(r["pool_rss_mb"])
+                        results[f"{label}_total_rss_mb"] = round(r["total_rss_mb"])
+                        results[f"{label}_cpu_s"] = round(r["cpu_s"], 1)
+                        results[f"{label}_pool_cpu_s"] = round(r["pool_cpu_s"], 1)
                         c = r["counts"]
                         print(
                             f"[{be.name}] ours {n:,}: {r['seconds']:.1f}s {rps:,.0f} rows/s "
-                            f"rss {r['rss_mb']:.0f} MB (+ pool workers {r['child_rss_mb']:.0f} MB "
-                            f"each) created={c['leads_created']} matched={c['leads_matched']} "
+                            f"peak memory {r['total_rss_mb']:.0f} MB in all (importer "
+                            f"{r['rss_mb']:.0f} MB, pool process {r['pool_rss_mb']:.0f} MB) "
+                            f"cpu {r['cpu_s']:.0f}+{r['pool_cpu_s']:.0f} s "
+                            f"created={c['leads_created']} matched={c['leads_matched']} "
                             f"merged={c['duplicates_merged']} companies={c['companies_total']}",
                             flush=True,
                         )

@@ -18,8 +18,14 @@ from leadreel.services.dedupe import (
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("https://WWW.Acme.com/contact", "acme.com"), ("acme.com.", "acme.com"),
-     ("http://acme.com:8080/x", "acme.com"), ("", None), ("localhost", None), (None, None)],
+    [
+        ("https://WWW.Acme.com/contact", "acme.com"),
+        ("acme.com.", "acme.com"),
+        ("http://acme.com:8080/x", "acme.com"),
+        ("", None),
+        ("localhost", None),
+        (None, None),
+    ],
 )
 def test_company_key_domain(raw, key):
     assert company_key_domain(raw) == key
@@ -27,8 +33,18 @@ def test_company_key_domain(raw, key):
 
 @pytest.mark.parametrize(
     "name",
-    ["Acme", "ACME, Inc.", "Acme Inc", "acme llc", "Acme Ltd.", "Acme GmbH", "Acme S.A.",
-     "Acme GmbH & Co. KG", "The Acme Company", "  Ácme  "],
+    [
+        "Acme",
+        "ACME, Inc.",
+        "Acme Inc",
+        "acme llc",
+        "Acme Ltd.",
+        "Acme GmbH",
+        "Acme S.A.",
+        "Acme GmbH & Co. KG",
+        "The Acme Company",
+        "  Ácme  ",
+    ],
 )
 def test_normalize_company_name_drops_legal_suffixes(name):
     assert normalize_company_name(name) == "acme"
@@ -47,7 +63,8 @@ def test_lead_keys():
     assert linkedin_key("linkedin.com/company/acme") == "company/acme"
     assert linkedin_key("https://facebook.com/acme") is None
     assert person_company_key("José", "van der Berg", "acme.com") == (
-        person_company_key("JOSE", "Van Der Berg", "acme.com"))
+        person_company_key("JOSE", "Van Der Berg", "acme.com")
+    )
     assert person_company_key("Jose", "Berg", None) is None
 
 
@@ -74,18 +91,28 @@ def test_index_rejects_weak_match_when_strong_keys_differ():
 
 def test_in_memory_deduper():
     d = InMemoryDeduper()
-    c1, l1 = d.add({"email": "Ann@Acme.com", "first_name": "Ann", "last_name": "Lee"},
-                   {"company_name": "Acme Inc", "company_domain": "acme.com"})
-    c2, l2 = d.add({"email": "ann@acme.com", "job_title": "CEO"},
-                   {"company_name": "ACME", "company_domain": "acme.com"})
-    c3, l3 = d.add({"first_name": "Ann", "last_name": "Lee", "phone": "+1"},
-                   {"company_name": "Acme"})  # no email, same name at the same company
+    c1, l1 = d.add(
+        {"email": "Ann@Acme.com", "first_name": "Ann", "last_name": "Lee"},
+        {"company_name": "Acme Inc", "company_domain": "acme.com"},
+    )
+    c2, l2 = d.add(
+        {"email": "ann@acme.com", "job_title": "CEO"},
+        {"company_name": "ACME", "company_domain": "acme.com"},
+    )
+    c3, l3 = d.add(
+        {"first_name": "Ann", "last_name": "Lee", "phone": "+1"}, {"company_name": "Acme"}
+    )  # no email, same name at the same company
     c4, l4 = d.add({"email": "bo@zeta.io"}, {"company_name": "Acme", "company_domain": "acme.de"})
     assert c1 == c2 == c3 != c4
     assert l1 == l2 == l3 != l4  # l3: same name at the same (resolved) company
     assert (len(d.leads), len(d.companies)) == (2, 2)
-    assert d.leads[l1] == {"email": "Ann@Acme.com", "first_name": "Ann", "last_name": "Lee",
-                           "job_title": "CEO", "phone": "+1"}
+    assert d.leads[l1] == {
+        "email": "Ann@Acme.com",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "job_title": "CEO",
+        "phone": "+1",
+    }
     assert d.lead_company == {l1: c1, l4: c4}
 
 
@@ -96,4 +123,6 @@ def test_shared_hosts_never_key_a_company():
     assert is_shared_host("m.facebook.com") and is_shared_host("joe.wixsite.com")
     assert not is_shared_host("acme.com") and not is_shared_host(None)
     assert company_keys({"website": "https://facebook.com/joes", "company_name": "Joe's"}) == {
-        "domain": None, "name": "joes"}
+        "domain": None,
+        "name": "joes",
+    }

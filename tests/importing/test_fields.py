@@ -7,12 +7,16 @@ import pytest
 from leadreel.fields import COMPANY_KEYS, CORE_FIELDS, LEAD_KEYS, field
 from leadreel.services.importing.mapping import normalize_header, propose_mapping
 
-LEAD = ("first_name last_name full_name email phone mobile_phone job_title linkedin_url city "
-        "state country notes").split()
-COMPANY = ("company_name website company_domain company_phone industry employee_count "
-           "annual_revenue company_linkedin_url facebook_url instagram_url twitter_url ads_url "
-           "company_address company_city company_state company_postal_code company_country "
-           "company_description").split()
+LEAD = (
+    "first_name last_name full_name email phone mobile_phone job_title linkedin_url city "
+    "state country notes"
+).split()
+COMPANY = (
+    "company_name website company_domain company_phone industry employee_count "
+    "annual_revenue company_linkedin_url facebook_url instagram_url twitter_url ads_url "
+    "company_address company_city company_state company_postal_code company_country "
+    "company_description"
+).split()
 
 
 def test_exact_core_keys_and_entities():

@@ -42,16 +42,33 @@ def test_saved_mapping_wins_and_may_repeat_single_fields():
 @pytest.mark.parametrize(
     ("header", "field"),
     [
-        ("E-Mail", "email"), ("EMAIL", "email"), ("Courriel", "email"),
-        ("Correo electrónico", "email"), ("Vorname", "first_name"), ("Prénom", "first_name"),
-        ("Achternaam", "last_name"), ("Cognome", "last_name"), ("Sobrenome", "last_name"),
-        ("Telefon", "phone"), ("Teléfono", "phone"), ("Handy", "mobile_phone"),
-        ("Firma", "company_name"), ("Entreprise", "company_name"), ("Azienda", "company_name"),
-        ("Empresa", "company_name"), ("Bedrijfsnaam", "company_name"), ("Webseite", "website"),
-        ("Site web", "website"), ("PLZ", "company_postal_code"), ("Branche", "industry"),
-        ("# Employees", "employee_count"), ("Umsatz", "annual_revenue"),
-        ("Company Phone", "company_phone"), ("Account Country", "company_country"),
-        ("Contact First Name", "first_name"), ("Company Website", "website"),
+        ("E-Mail", "email"),
+        ("EMAIL", "email"),
+        ("Courriel", "email"),
+        ("Correo electrónico", "email"),
+        ("Vorname", "first_name"),
+        ("Prénom", "first_name"),
+        ("Achternaam", "last_name"),
+        ("Cognome", "last_name"),
+        ("Sobrenome", "last_name"),
+        ("Telefon", "phone"),
+        ("Teléfono", "phone"),
+        ("Handy", "mobile_phone"),
+        ("Firma", "company_name"),
+        ("Entreprise", "company_name"),
+        ("Azienda", "company_name"),
+        ("Empresa", "company_name"),
+        ("Bedrijfsnaam", "company_name"),
+        ("Webseite", "website"),
+        ("Site web", "website"),
+        ("PLZ", "company_postal_code"),
+        ("Branche", "industry"),
+        ("# Employees", "employee_count"),
+        ("Umsatz", "annual_revenue"),
+        ("Company Phone", "company_phone"),
+        ("Account Country", "company_country"),
+        ("Contact First Name", "first_name"),
+        ("Company Website", "website"),
     ],
 )
 def test_synonyms_multilingual(header, field):
@@ -62,7 +79,9 @@ def test_synonyms_multilingual(header, field):
 def test_fuzzy_typos():
     p = propose_mapping(["Frist Name", "Emial Adress", "Compnay Name"], [])
     assert fields_of(p) == {
-        "Frist Name": "first_name", "Emial Adress": "email", "Compnay Name": "company_name"
+        "Frist Name": "first_name",
+        "Emial Adress": "email",
+        "Compnay Name": "company_name",
     }
     assert set(sources_of(p).values()) == {"fuzzy"}
     assert all(0.7 < c.confidence < 0.95 for c in p.columns)
@@ -71,17 +90,54 @@ def test_fuzzy_typos():
 def test_values_layer_types_unknown_headers():
     headers = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"]
     rows = [
-        ["ana@acme.io", "https://www.linkedin.com/in/ana-l", "https://linkedin.com/company/acme",
-         "https://facebook.com/acme", "acme.io", "+1 512 555 0100", "Germany", "Ana Lima"],
-        ["bo@zeta.de", "linkedin.com/in/bo", "https://www.linkedin.com/company/zeta",
-         "facebook.com/zeta", "https://zeta.de/contact", "(512) 555-0199", "France", "Bo Rask"],
-        ["cy@x.fr", "https://linkedin.com/in/cy", "https://linkedin.com/company/x",
-         "https://www.facebook.com/x", "www.x.fr", "030 1234567", "Spain", "Cy Dore"],
+        [
+            "ana@acme.io",
+            "https://www.linkedin.com/in/ana-l",
+            "https://linkedin.com/company/acme",
+            "https://facebook.com/acme",
+            "acme.io",
+            "+1 512 555 0100",
+            "Germany",
+            "Ana Lima",
+        ],
+        [
+            "bo@zeta.de",
+            "linkedin.com/in/bo",
+            "https://www.linkedin.com/company/zeta",
+            "facebook.com/zeta",
+            "https://zeta.de/contact",
+            "(512) 555-0199",
+            "France",
+            "Bo Rask",
+        ],
+        [
+            "cy@x.fr",
+            "https://linkedin.com/in/cy",
+            "https://linkedin.com/company/x",
+            "https://www.facebook.com/x",
+            "www.x.fr",
+            "030 1234567",
+            "Spain",
+            "Cy Dore",
+        ],
     ]
     p = propose_mapping(headers, rows)
-    assert fields_of(p) == dict(zip(headers, [
-        "email", "linkedin_url", "company_linkedin_url", "facebook_url", "website", "phone",
-        "country", "full_name"], strict=True))
+    assert fields_of(p) == dict(
+        zip(
+            headers,
+            [
+                "email",
+                "linkedin_url",
+                "company_linkedin_url",
+                "facebook_url",
+                "website",
+                "phone",
+                "country",
+                "full_name",
+            ],
+            strict=True,
+        )
+    )
     assert set(sources_of(p).values()) == {"values"}
 
 
@@ -104,8 +160,10 @@ def test_context_city_next_to_person_or_company_only():
     assert fields_of(person)["Company City"] == "company_city"
     business = propose_mapping(["Business Name", "Website", "City", "Country"], [])
     assert fields_of(business) == {
-        "Business Name": "company_name", "Website": "website",
-        "City": "company_city", "Country": "company_country",
+        "Business Name": "company_name",
+        "Website": "website",
+        "City": "company_city",
+        "Country": "company_country",
     }
 
 
@@ -123,7 +181,11 @@ def test_proposal_is_json_serialisable():
     p = propose_mapping(["Email"], [["a@b.co"]])
     data = json.loads(p.model_dump_json())
     assert data["columns"][0] == {
-        "index": 0, "header": "Email", "field": "email", "confidence": 0.95, "source": "synonym"
+        "index": 0,
+        "header": "Email",
+        "field": "email",
+        "confidence": 0.95,
+        "source": "synonym",
     }
     assert MappingProposal.model_validate(data) == p
     assert p.as_dict() == {"Email": "email"}
@@ -149,11 +211,15 @@ class ScriptedProvider:
 
 
 def test_ai_only_fills_unsure_columns():
-    ai = ScriptedProvider([
-        AIColumnSuggestion(header="Email", field="notes", confidence=0.99),  # sure column: ignored
-        AIColumnSuggestion(header="Fonction exacte", field="job_title", confidence=0.9),
-        AIColumnSuggestion(header="xyz", field="not_a_field", confidence=0.9),
-    ])
+    ai = ScriptedProvider(
+        [
+            AIColumnSuggestion(
+                header="Email", field="notes", confidence=0.99
+            ),  # sure column: ignored
+            AIColumnSuggestion(header="Fonction exacte", field="job_title", confidence=0.9),
+            AIColumnSuggestion(header="xyz", field="not_a_field", confidence=0.9),
+        ]
+    )
     p = propose_mapping(["Email", "Fonction exacte", "xyz"], [["a@b.co", "CEO", "1"]], provider=ai)
     assert fields_of(p) == {"Email": "email", "Fonction exacte": "job_title", "xyz": None}
     assert sources_of(p)["Fonction exacte"] == "ai"
@@ -168,8 +234,9 @@ def test_ai_not_called_when_rules_are_sure():
 
 
 def test_ai_error_falls_back_to_rules_with_warning():
-    p = propose_mapping(["Email", "Mystery"], [["a@b.co", "?"]], provider=ScriptedProvider(
-        RuntimeError("boom")))
+    p = propose_mapping(
+        ["Email", "Mystery"], [["a@b.co", "?"]], provider=ScriptedProvider(RuntimeError("boom"))
+    )
     assert fields_of(p) == {"Email": "email", "Mystery": None}
     assert p.warnings and "used the rules" in p.warnings[0]
 
@@ -187,22 +254,39 @@ def test_maps_export_is_about_businesses():
         ["Ace Plumbing LLC", "3 Oak St", "(512) 555-0102", "ace.com", "Plumber", "4.9", "Austin"],
     ]
     assert fields_of(propose_mapping(headers, rows)) == {
-        "title": "company_name", "address": "company_address", "phone": "company_phone",
-        "website": "website", "category": "industry", "rating": None, "city": "company_city",
+        "title": "company_name",
+        "address": "company_address",
+        "phone": "company_phone",
+        "website": "website",
+        "category": "industry",
+        "rating": None,
+        "city": "company_city",
     }
 
 
 def test_title_of_people_stays_job_title():
-    rows = [["Marketing Manager", "a@b.com", "b.com"], ["CEO", "c@d.com", "d.com"],
-            ["Head of Growth", "e@f.com", "f.com"]]
+    rows = [
+        ["Marketing Manager", "a@b.com", "b.com"],
+        ["CEO", "c@d.com", "d.com"],
+        ["Head of Growth", "e@f.com", "f.com"],
+    ]
     assert fields_of(propose_mapping(["Title", "Email", "Website"], rows))["Title"] == "job_title"
 
 
 def test_salesforce_style_prefixes():
-    headers = ["Mailing City", "Mailing State/Province", "Mailing Zip/Postal Code",
-               "Billing City", "Person - Email", "Org Phone"]
+    headers = [
+        "Mailing City",
+        "Mailing State/Province",
+        "Mailing Zip/Postal Code",
+        "Billing City",
+        "Person - Email",
+        "Org Phone",
+    ]
     assert fields_of(propose_mapping(headers, [])) == {
-        "Mailing City": "city", "Mailing State/Province": "state",
-        "Mailing Zip/Postal Code": "company_postal_code", "Billing City": "company_city",
-        "Person - Email": "email", "Org Phone": "company_phone",
+        "Mailing City": "city",
+        "Mailing State/Province": "state",
+        "Mailing Zip/Postal Code": "company_postal_code",
+        "Billing City": "company_city",
+        "Person - Email": "email",
+        "Org Phone": "company_phone",
     }

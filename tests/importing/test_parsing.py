@@ -165,7 +165,9 @@ def test_binary_file_is_refused(write_file):
 def test_crlf_single_column_and_header_only(write_file):
     path = write_file(b'Name,Email\r\nAna,"x\r\ny"\r\nBo,b@c.d\r\n')
     assert [(r.line, r.values) for r in iter_records(path, sniff(path))] == [
-        (2, ["Ana", "x\r\ny"]), (4, ["Bo", "b@c.d"])]
+        (2, ["Ana", "x\r\ny"]),
+        (4, ["Bo", "b@c.d"]),
+    ]
     single = write_file("Email\na@b.co\n", name="single.csv")
     assert (sniff(single).headers, rows(single)) == (("Email",), [["a@b.co"]])
     empty = write_file("Name,Email\n", name="header.csv")

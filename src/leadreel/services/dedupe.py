@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -136,9 +136,7 @@ def linkedin_key(url: str | None) -> str | None:
     return f"{kind}/{unquote(m.group(2)).strip().lower()}"
 
 
-def person_company_key(
-    first: str | None, last: str | None, company_key: str | None
-) -> str | None:
+def person_company_key(first: str | None, last: str | None, company_key: str | None) -> str | None:
     """Name-at-company key; None unless there is a last name and a company."""
     if not last or not company_key:
         return None
@@ -192,20 +190,16 @@ class MergeResult:
         return iter((self.merged, self.previous))
 
 
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def merge_fields(existing: Mapping[str, Any], incoming: Mapping[str, Any]) -> MergeResult:
     """Fill empty fields from `incoming`; never overwrite, never blank a value."""
     merged = dict(existing)
     previous: dict[str, Any] = {}
     conflicts: list[tuple[str, Any, Any]] = []
     for key, new in incoming.items():
-        if _empty(new):
+        if new is None or (type(new) is str and not new.strip()):
             continue
         old = existing.get(key)
-        if _empty(old):
+        if old is None or (type(old) is str and not old.strip()):
             merged[key] = new
             previous[key] = old
         elif str(old).strip().casefold() != str(new).strip().casefold():
@@ -219,57 +213,71 @@ def merge_fields(existing: Mapping[str, Any], incoming: Mapping[str, Any]) -> Me
 class DedupeIndex:
     """Maps matching keys to entity ids, for in-file matching and DB lookups alike.
 
-    Keys are passed as an ordered dict {kind: key}, strongest kind first (see
-    `company_keys` / `lead_keys`). A hit on a weaker kind is rejected when a
-    stronger kind is known on both sides and differs.
+    Keys come strongest kind first (see `company_keys` / `lead_keys`), either as a dict
+    {kind: key} or, on the import's hot path, as a tuple in the order of the `kinds`
+    given to the constructor. A hit on a weaker kind is rejected when a stronger kind
+    is known on both sides and differs.
     """
 
-    def __init__(self) -> None:
-        self._by_kind: dict[str, dict[str, Any]] = {}  # kind -> key -> entity id
-        self._keys_of: dict[Any, dict[str, str]] = {}
+    def __init__(self, kinds: Sequence[str] | None = None) -> None:
+        self._kinds: tuple[str, ...] = tuple(kinds or ())
+        self._tables: list[dict[str, Any]] = [{} for _ in self._kinds]  # per kind: key -> id
+        self._keys_of: dict[Any, tuple[str | None, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._keys_of)
 
-    def find(self, keys: Mapping[str, str | None]) -> Any | None:
+    def _tuple(self, keys: Mapping[str, str | None] | tuple[str | None, ...]) -> tuple:
+        if isinstance(keys, tuple):
+            return keys
+        if not self._kinds:  # the first dict names the kinds
+            self._kinds = tuple(keys)
+            self._tables = [{} for _ in self._kinds]
+        if any(kind not in self._kinds for kind in keys):
+            raise ValueError(f"keys {sorted(keys)} do not match the index's {self._kinds}")
+        return tuple(keys.get(kind) for kind in self._kinds)
+
+    def find(self, keys: Mapping[str, str | None] | tuple[str | None, ...]) -> Any | None:
         """The id of the entity these keys match, or None."""
-        by_kind = self._by_kind
-        stronger: list[str] = []  # earlier kinds with a key (a None key never conflicts)
-        for kind, key in keys.items():
+        keys = self._tuple(keys)
+        tables = self._tables
+        stronger = False  # an earlier kind had a key (a None key never conflicts)
+        for i, key in enumerate(keys):
             if key is None:
                 continue
-            table = by_kind.get(kind)
-            hit = table.get(key) if table is not None else None
+            hit = tables[i].get(key)
             if hit is not None:
                 if not stronger:
                     return hit
                 known = self._keys_of[hit]
-                for k in stronger:
-                    old = known.get(k)
-                    if old is not None and old != keys[k]:
+                for j in range(i):
+                    old, mine = known[j], keys[j]
+                    if old is not None and mine is not None and old != mine:
                         break
                 else:
                     return hit
-            stronger.append(kind)
+            stronger = True
         return None
 
-    def add(self, entity_id: Any, keys: Mapping[str, str | None]) -> None:
+    def add(self, entity_id: Any, keys: Mapping[str, str | None] | tuple[str | None, ...]) -> None:
         """Register (or extend) an entity's keys; first owner of a key keeps it."""
+        keys = self._tuple(keys)
         known = self._keys_of.get(entity_id)
         if known is None:
-            known = self._keys_of[entity_id] = {}
-        by_kind = self._by_kind
-        for kind, key in keys.items():
-            if key is None:
-                continue
-            known.setdefault(kind, key)
-            table = by_kind.get(kind)
-            if table is None:
-                table = by_kind[kind] = {}
-            table.setdefault(key, entity_id)
+            self._keys_of[entity_id] = keys
+        elif known != keys:
+            self._keys_of[entity_id] = tuple(
+                old if old is not None else new for old, new in zip(known, keys, strict=True)
+            )
+        for table, key in zip(self._tables, keys, strict=True):
+            if key is not None and key not in table:
+                table[key] = entity_id
 
-    def match_or_add(self, new_id: Any, keys: Mapping[str, str | None]) -> tuple[Any, bool]:
+    def match_or_add(
+        self, new_id: Any, keys: Mapping[str, str | None] | tuple[str | None, ...]
+    ) -> tuple[Any, bool]:
         """Return (id, created): the matching id, or `new_id` freshly registered."""
+        keys = self._tuple(keys)
         hit = self.find(keys)
         if hit is not None:
             self.add(hit, keys)

@@ -50,7 +50,7 @@ from leadreel.services.importing.parsing import (
     sniff,
 )
 from leadreel.services.importing.pieces import Scan, scan
-from leadreel.services.importing.pool import prepare_all
+from leadreel.services.importing.pool import start_pool
 from leadreel.services.importing.prepare import RawRecord, Work
 from leadreel.services.importing.report import ErrorReport, report_path
 from leadreel.services.importing.resolve import ImportRun, write_chunk
@@ -184,6 +184,11 @@ def new_batch(
 # ---- running a batch ---------------------------------------------------------------
 
 
+def _rows_estimate(path: Path, fmt: FileFormat) -> int:
+    """Rows a file probably has, before counting them: about 100 bytes a row or more."""
+    return path.stat().st_size // (100 if fmt.kind == "csv" else 20)
+
+
 def pool_size(rows: int) -> int:
     """Processes that normalise rows while this one matches and writes: one per spare core.
 
@@ -286,9 +291,20 @@ def run_batch(
     if transaction_rows is None:
         transaction_rows = SQLITE_TRANSACTION_ROWS if sqlite else chunk_size
     piece = min(chunk_size, PIECE_SIZE)
+    if workers is None:  # the file's size in bytes is a good first guess of its rows
+        workers = pool_size(_rows_estimate(path, fmt) - resume_after)
+    pool = start_pool(
+        workers,
+        columns=[Column(c.index, c.header, c.field) for c in columns],
+        region=settings.default_phone_region,
+        lengths=w.column_lengths(),
+        path=path,
+        fmt=fmt,
+    )
     try:
         scanned = scan(path, fmt, limits, piece)
     except ImportFileError as exc:
+        pool.close()
         _finish(session, batch, "failed", commit, error=str(exc))
         raise
     total = scanned.rows
@@ -306,8 +322,6 @@ def run_batch(
         report_path(settings.data_dir, batch.id), fmt.headers, resume_after=resume_after
     )
     row_warnings = [w for w in (batch.warnings or []) if not str(w).startswith("line ")]
-    if workers is None:
-        workers = pool_size(total - resume_after)
     last_line = resume_after
     pragmas = ImportPragmas()
     txn_rows, txn_started = 0, 0.0
@@ -316,14 +330,8 @@ def run_batch(
     # and again (a tenth of the import's time); rows make no reference cycles.
     gc.disable()
     try:
-        prepared = prepare_all(
+        prepared = pool.prepare_all(
             _work(path, fmt, limits, scanned, resume_after, piece),
-            columns=[Column(c.index, c.header, c.field) for c in columns],
-            region=settings.default_phone_region,
-            lengths=w.column_lengths(),
-            path=path,
-            fmt=fmt,
-            workers=workers,
             ahead=2 * -(-chunk_size // piece),  # up to 2 chunks are prepared while one writes
         )
         for rows in _regroup(prepared, chunk_size, resume_after):
@@ -360,6 +368,7 @@ def run_batch(
             if progress is not None:
                 progress(batch.progress)
     finally:
+        pool.close()
         if gc_was_on:
             gc.enable()
         pragmas.restore()

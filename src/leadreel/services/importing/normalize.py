@@ -105,23 +105,32 @@ def _storer(spec: FieldSpec, header: str) -> Callable[..., None]:
     return store
 
 
-def _memo(clean: Callable[[str], str]) -> Callable[[str], str]:
-    """`clean` with a bounded per-column memo (it must be a pure function of the value)."""
+def _memo_putter(spec: FieldSpec, header: str, clean: Callable[[str], str]) -> Putter:
+    """Clean with a bounded per-column memo (`clean` must be pure), then store.
+
+    One function per cell: this runs for most cells of a million-row file.
+    """
+    store = _storer(spec, header)
+    key, company = spec.key, spec.entity == "company"
     memo: dict[str, str] = {}
 
-    def cached(value: str) -> str:
-        hit = memo.get(value)
-        if hit is None:
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            hit = memo[value] = clean(value)
-        return hit
+    def put(row: NormalizedRow, value: str) -> None:
+        cleaned = memo.get(value)
+        if cleaned is None:
+            cleaned = clean(value)
+            if len(memo) < _MEMO_SIZE:  # full: keep what it holds (values seen early recur)
+                memo[value] = cleaned
+        target = row.company if company else row.lead
+        if key in target:
+            store(row, value, cleaned)  # a second value: the rules live in one place
+        else:
+            target[key] = cleaned
 
-    return cached
+    return put
 
 
-#: Per-column memo of pure cleaners (value -> cleaned); cleared when it grows past this.
-_MEMO_SIZE = 4096
+#: Per-column memo of pure cleaners (value -> cleaned): it stops growing at this size.
+_MEMO_SIZE = 8192
 Putter = Callable[[NormalizedRow, str], None]
 
 
@@ -186,19 +195,20 @@ class RowNormalizer:
             return lambda row, value: self._put_website(row, store, header, value)
         if kind == "domain":
             return lambda row, value: self._put_domain(row, store, header, value)
+        clean: Callable[[str], str]
         if kind == "phone":
-            clean = _memo(lambda v: c.clean_phone(v, region) or v)
+            clean = lambda v: c.clean_phone(v, region) or v  # noqa: E731
         elif kind == "number":
-            clean = _memo(c.clean_number)
+            clean = c.clean_number
         elif kind == "url":
-            clean = _memo(lambda v: c.clean_url(v) or v)
+            clean = lambda v: c.clean_url(v) or v  # noqa: E731
         elif kind == "name" and key == "full_name":
-            clean = _memo(lambda v: " ".join(v.split()))
+            clean = lambda v: " ".join(v.split())  # noqa: E731
         elif kind == "name":
-            clean = _memo(lambda v: c.proper_case(" ".join(v.split())))
+            clean = lambda v: c.proper_case(" ".join(v.split()))  # noqa: E731
         else:  # text: the memo only makes repeated values one object (less to pickle)
-            clean = _memo(str)
-        return lambda row, value: store(row, value, clean(value))  # type: ignore[call-arg]
+            clean = str
+        return _memo_putter(spec, header, clean)
 
     def _put_email(self, row: NormalizedRow, store: Any, header: str, value: str) -> None:
         cleaned = c.clean_email(value) or _first_of_many(value, c.clean_email, row, header)

@@ -347,4 +347,5 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    return text.replace("\x00", "") if "\x00" in text else text  # as the CSV reader does

@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,64 +83,94 @@ def count_records(path: Path, fmt: FileFormat, limits: Limits) -> int:
     """Read the whole file once (raises ImportFileError): its number of data rows."""
     if fmt.kind != "csv":
         return sum(1 for _ in iter_records(path, fmt, limits=limits))
-    with path.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
-        lines = (line.replace("\x00", "") if "\x00" in line else line for line in fh)
-        return _count(csv.reader(lines, delimiter=fmt.delimiter or ","), fmt, limits, None)
+    return _text_pass(path, fmt, limits, 0)[0]
 
 
 def _scan_bytes(path: Path, fmt: FileFormat, limits: Limits, piece_rows: int) -> Scan:
-    assert fmt.encoding
-    first_codec = fmt.encoding
-    rest_codec = "utf-8" if codecs.lookup(fmt.encoding).name == "utf-8-sig" else fmt.encoding
-    offset = 0
-
-    def lines(fh: io.BufferedReader) -> Iterator[str]:
-        nonlocal offset
-        codec = first_codec
-        for raw in fh:
-            offset += len(raw)
-            if b"\r" in raw and (raw.count(b"\r") > 1 or not raw.endswith(b"\r\n")):
-                raise _NotCuttable
-            text = raw.decode(codec, errors="replace")
-            codec = rest_codec
-            yield text.replace("\x00", "") if "\x00" in text else text
-
-    cuts: list[tuple[int, int]] = []  # (byte offset, line) after every piece_rows rows
-    with path.open("rb") as fh:
-        reader = csv.reader(lines(fh), delimiter=fmt.delimiter or ",")
-        rows = _count(reader, fmt, limits, lambda line: cuts.append((offset, line)), piece_rows)
-    pieces: list[Piece] = []
-    start, line = 0, 1
-    for end, next_line in cuts:
-        pieces.append(Piece(start, end, line))
-        start, line = end, next_line
-    if start < offset:
-        pieces.append(Piece(start, offset, line))
+    rows, cut_lines = _text_pass(path, fmt, limits, piece_rows)
+    offsets = _line_offsets(path, cut_lines)
+    if offsets is None:
+        raise _NotCuttable
+    size = path.stat().st_size
+    starts = [(0, 1), *zip(offsets, cut_lines, strict=True)]
+    pieces = [
+        Piece(start, end, line)
+        for (start, line), end in zip(starts, [*offsets, size], strict=True)
+        if end > start
+    ]
     return Scan(rows, pieces)
 
 
-def _count(
-    reader: Any,
-    fmt: FileFormat,
-    limits: Limits,
-    cut: Callable[[int], None] | None,
-    every: int = 0,
-) -> int:
-    """Count data rows by `parsing.iter_records`' rules; `cut(next_line)` after every `every`."""
-    count = 0
-    start = 1
+def _text_pass(path: Path, fmt: FileFormat, limits: Limits, every: int) -> tuple[int, list[int]]:
+    """Count the data rows by `parsing.iter_records`' rules; with `every`, also the line
+    on which each piece after the first starts (a piece every `every` rows)."""
     try:
-        for row in reader:
-            if start > fmt.header_line and any(c.strip() for c in row):
-                count += 1
-                if count > limits.max_rows:
-                    raise FileLimitError("data rows", limits.max_rows, count, at_least=True)
-                if cut is not None and count % every == 0:
-                    cut(reader.line_num + 1)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFileError(f"cannot parse line {start}: {exc} (an unclosed quote?)") from exc
-    return count
+        return _count(path, fmt, limits, every, strip_nul=False)
+    except _HasNul:
+        return _count(path, fmt, limits, every, strip_nul=True)
+
+
+class _HasNul(Exception):
+    pass
+
+
+def _count(
+    path: Path, fmt: FileFormat, limits: Limits, every: int, *, strip_nul: bool
+) -> tuple[int, list[int]]:
+    count, cuts, start = 0, [], 1
+    header_line, max_rows = fmt.header_line, limits.max_rows
+    with path.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
+        lines: Any = (
+            (ln.replace("\x00", "") if "\x00" in ln else ln for ln in fh) if strip_nul else fh
+        )
+        reader = csv.reader(lines, delimiter=fmt.delimiter or ",")
+        try:
+            for row in reader:
+                if start > header_line and (
+                    (row and row[0].strip()) or any(c.strip() for c in row)
+                ):
+                    count += 1
+                    if count > max_rows:
+                        raise FileLimitError("data rows", max_rows, count, at_least=True)
+                    if every and count % every == 0:
+                        cuts.append(reader.line_num + 1)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "NUL" in str(exc) and not strip_nul:
+                raise _HasNul from exc
+            raise ImportFileError(f"cannot parse line {start}: {exc} (an unclosed quote?)") from exc
+    return count, cuts
+
+
+_BLOCK = 1 << 20
+
+
+def _line_offsets(path: Path, lines: list[int]) -> list[int] | None:
+    """The byte offset at which each of `lines` (ascending) starts; None when a bare CR
+    makes the byte lines differ from the text reader's lines."""
+    offsets: list[int] = []
+    want = iter(lines)
+    target = next(want, None)
+    line, pos = 1, 0  # `line` starts at byte `pos` of the file
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            if block.endswith(b"\r"):
+                block += fh.read(1)  # keep a CR LF pair in one block
+            if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+                return None
+            i = 0
+            while target is not None and line + block.count(b"\n", i) >= target:
+                while line < target:
+                    i = block.index(b"\n", i) + 1
+                    line += 1
+                offsets.append(pos + i)
+                target = next(want, None)
+            line += block.count(b"\n", i)
+            pos += len(block)
+    while target == line + 1:  # a cut after the last record of a file without a final newline
+        offsets.append(pos)
+        target = next(want, None)
+    return offsets if target is None else None
 
 
 def iter_piece(path: Path, fmt: FileFormat, piece: Piece) -> Iterator[Record]:

@@ -85,19 +85,23 @@ def storable_json(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _BIG = 1 << 30
+#: Most text columns hold at least this many characters; the keys of those that hold
+#: fewer (postal codes: 32) are checked whatever their length.
+_USUAL_LIMIT = 64
+_SHORT = frozenset({"company_postal_code"})
 #: Bit of each company key in `PreparedRow.company_mask`.
 COMPANY_BITS = {key: 1 << i for i, key in enumerate(COMPANY_KEYS)}
 
 
 def _storable(values: dict[str, str], lengths: Mapping[str, int]) -> dict[str, str]:
-    """`values` NUL-free and cut to their column lengths (in place; empty ones dropped)."""
-    for key, value in list(values.items()):
-        if len(value) > lengths.get(key, _BIG) or "\x00" in value or not value:
-            value = value.replace("\x00", "")[: lengths.get(key, _BIG)]
-            if value:
-                values[key] = value
-            else:
-                del values[key]
+    """`values` cut to their column lengths, in place (the readers already dropped NULs)."""
+    if values and (
+        max(map(len, values.values())) > _USUAL_LIMIT or not values.keys().isdisjoint(_SHORT)
+    ):
+        for key, value in values.items():
+            limit = lengths.get(key, _BIG)
+            if len(value) > limit:
+                values[key] = value[:limit]
     return values
 
 
@@ -134,7 +138,7 @@ class RowPreparer:
             if keys["domain"] or keys["name"]:
                 _storable(company, self.company_lengths)
                 company_values = tuple(company[k] for k in COMPANY_KEYS if k in company)
-                mask = sum(COMPANY_BITS[k] for k in company)
+                mask = sum(map(COMPANY_BITS.__getitem__, company))
         extra = norm.extra
         inferred = sorted(norm.inferred) if norm.inferred else ()
         email_key = lead_email_key(lead.get("email"))

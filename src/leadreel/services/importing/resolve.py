@@ -44,6 +44,7 @@ from leadreel.services.importing.prepare import LINKEDIN_ROOT, PreparedRow
 
 _NAME_FIELDS = ("first_name", "last_name", "full_name")
 _COMPANY_COLUMN_NAMES = tuple(w.COMPANY_COLUMNS.values())  # `PreparedRow.company` order
+_COLUMN_BITS = {col: 1 << i for i, col in enumerate(_COMPANY_COLUMN_NAMES)}
 _PERSON_KEY_MAX = w.LEADS.c.person_key.type.length  # type: ignore[attr-defined]
 #: Extra bits of `ImportRun.company_mask` beside one bit per company column.
 _HAS_DOMAIN = 1 << 40
@@ -98,10 +99,8 @@ class ImportRun:
             mask |= _HAS_DOMAIN
         if name:
             self.company_by_name.setdefault(name, cid)
-        for bit, col in enumerate(_COMPANY_COLUMN_NAMES):
-            if values.get(col):
-                mask |= 1 << bit
-        self.company_mask[cid] = mask
+        filled = [col for col, v in values.items() if v and col in _COLUMN_BITS]
+        self.company_mask[cid] = mask | sum(map(_COLUMN_BITS.__getitem__, filled))
 
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
@@ -208,7 +207,7 @@ def _resolve_companies(
     by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
     found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
     names = {r.name_key for i in slow if (r := rows[i]).name_key and r.domain_key not in found}
-    index = DedupeIndex()
+    index = DedupeIndex(("domain", "name"))
     existing: dict[int, dict[str, Any]] = {}
     for c in sorted(
         (*by_domain, *w.fetch_by(conn, w.COMPANIES, "name_key", names)), key=lambda c: c["id"]
@@ -218,10 +217,7 @@ def _resolve_companies(
         existing[c["id"]] = c
         index.add(
             ("db", c["id"]),
-            {
-                "domain": company_key_domain(c["domain"] or c["website"]),
-                "name": c["name_key"] or None,
-            },
+            (company_key_domain(c["domain"] or c["website"]), c["name_key"] or None),
         )
     new: dict[Any, dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}
@@ -230,7 +226,7 @@ def _resolve_companies(
     for i in slow:
         r = rows[i]
         values = _company_values(r)
-        ref, created = index.match_or_add(("new", i), {"domain": r.domain_key, "name": r.name_key})
+        ref, created = index.match_or_add(("new", i), (r.domain_key, r.name_key))
         refs[i] = ref
         if created:
             values.update(
@@ -310,31 +306,20 @@ def _write_leads(
     now: datetime,
 ) -> None:
     person_keys = [_row_person_key(r, cid) for r, cid in zip(rows, company_ids, strict=True)]
-    keys = [
-        {"email": r.email_key, "linkedin": r.linkedin_key, "name_company": pk}
-        for r, pk in zip(rows, person_keys, strict=True)
-    ]
+    keys = [(r.email_key, r.linkedin_key, pk) for r, pk in zip(rows, person_keys, strict=True)]
     # Strongest key first; weaker keys only for rows the stronger ones did not find.
     owner = run.match_owner_id
-    by_email = w.fetch_by(conn, w.LEADS, "email", {k["email"] for k in keys if k["email"]}, owner)
+    by_email = w.fetch_by(conn, w.LEADS, "email", {k[0] for k in keys if k[0]}, owner)
     emails = {lead_email_key(lead["email"]) for lead in by_email}
-    rest = [k for k in keys if k["email"] not in emails]
+    rest = [k for k in keys if k[0] not in emails]
     by_linkedin = w.fetch_by(
-        conn,
-        w.LEADS,
-        "linkedin_url",
-        {LINKEDIN_ROOT + k["linkedin"] for k in rest if k["linkedin"]},
-        owner,
+        conn, w.LEADS, "linkedin_url", {LINKEDIN_ROOT + k[1] for k in rest if k[1]}, owner
     )
     linkedins = {linkedin_key(lead["linkedin_url"]) for lead in by_linkedin}
     by_person = w.fetch_by(
-        conn,
-        w.LEADS,
-        "person_key",
-        {k["name_company"] for k in rest if k["name_company"] and k["linkedin"] not in linkedins},
-        owner,
+        conn, w.LEADS, "person_key", {k[2] for k in rest if k[2] and k[1] not in linkedins}, owner
     )
-    index = DedupeIndex()
+    index = DedupeIndex(("email", "linkedin", "name_company"))
     existing: dict[int, dict[str, Any]] = {}
     for lead in sorted((*by_email, *by_linkedin, *by_person), key=lambda lead: lead["id"]):
         if lead["id"] in existing:
@@ -342,11 +327,11 @@ def _write_leads(
         existing[lead["id"]] = lead
         index.add(
             ("db", lead["id"]),
-            {
-                "email": lead_email_key(lead["email"]),
-                "linkedin": linkedin_key(lead["linkedin_url"]),
-                "name_company": lead["person_key"],
-            },
+            (
+                lead_email_key(lead["email"]),
+                linkedin_key(lead["linkedin_url"]),
+                lead["person_key"],
+            ),
         )
     new: dict[Any, tuple[Any, ...] | dict[str, Any]] = {}
     merged_db: dict[int, dict[str, Any]] = {}

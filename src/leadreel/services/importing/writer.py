@@ -212,7 +212,7 @@ def insert_companies(conn: Connection, rows: list[dict[str, Any]], now: datetime
     stamp = _stamp(conn, now)
     params = [
         (
-            *(r.get(col) for col in _COMPANY_VALUE_COLUMNS),
+            *map(r.get, _COMPANY_VALUE_COLUMNS),
             r.get("name") or "",  # NOT NULL
             r.get("name_key") or "",
             "{}",
@@ -294,10 +294,9 @@ def insert_leads(conn: Connection, rows: list[tuple[Any, ...]], now: datetime) -
     marks = ", ".join([mark] * (len(LEAD_ROW) + 3))
     sql = f"INSERT INTO leads (id, {cols}, created_at, updated_at) VALUES ({marks})"
     first = reserve_ids(conn, "leads", len(rows))
-    numbered = sorted(
-        ((first + i, r) for i, r in enumerate(rows)), key=lambda p: p[1][_EMAIL] or ""
-    )
-    conn.exec_driver_sql(sql, [(ident, *r, stamp, stamp) for ident, r in numbered])
+    emails = [r[_EMAIL] or "" for r in rows]
+    order = sorted(range(len(rows)), key=emails.__getitem__)
+    conn.exec_driver_sql(sql, [(first + i, *rows[i], stamp, stamp) for i in order])
 
 
 def reserve_ids(conn: Connection, table: str, count: int) -> int:
