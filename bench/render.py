@@ -7,8 +7,10 @@ The template is the product's typical one: fullscreen intro, picture-in-picture 
 1280x3000 website screenshot scrolling top to bottom, audio over the ads image, with
 fades in and out of each segment. Comparators, all at the same x264 preset and threads:
 
-* ``ours``: first lead (the lead-independent intro is encoded and cached, then joined);
-* ``ours_reused``: a second lead, the intro taken from the cache;
+* ``ours``: first lead: the lead-independent intro and the template's audio track are
+  encoded and cached, the per-lead part is encoded (with the thumbnail and GIF branched
+  off its graph), then all are joined by stream copy;
+* ``ours_reused``: a second lead, the intro and the audio track taken from the cache;
 * ``ours_single``: the whole video in one ffmpeg process (caching off);
 * ``moviepy``: the same template written with MoviePy 2 (bench/moviepy_render.py);
 * ``floor``: ffmpeg encoding the same length of its own ``testsrc`` pattern, nothing else.

@@ -10,7 +10,7 @@ from leadreel.services.videos.render import render_video
 
 from .conftest import FAST, THREE_SEGMENTS, make_template
 
-OUTPUT_SUFFIXES = (".mov", ".mp4", ".jpg", ".gif")
+OUTPUT_SUFFIXES = (".mov", ".mp4", ".m4a", ".jpg", ".gif")
 
 
 class RecordingRunner:
@@ -61,17 +61,20 @@ def test_cold_then_warm_cache_steps(
         )
         return list(runner.calls)
 
-    intro, personal, join, stills = render("ann")
-    assert intro[-1].endswith(".tmp.mov") and "pcm_s16le" in intro
-    assert personal[-1].endswith(".mov") and "pcm_s16le" in personal
+    audio, intro, personal, join = render("ann")
+    # the audio track depends on the template only: encoded once, AAC, no video
+    assert audio[-1].endswith(".tmp.m4a") and "aac" in audio and "libx264" not in audio
+    assert intro[-1].endswith(".tmp.mov") and "-c:a" not in intro  # parts are video only
+    assert personal[personal.index("-f") + 2].endswith(".mov") and "-c:a" not in personal
     # both parts share every codec parameter, so the stream-copied join decodes
     assert _video_args(intro) == _video_args(personal)
-    assert join[:2] == ["-f", "concat"] and join[join.index("-c:v") + 1] == "copy"
-    assert join[join.index("-c:a") + 1] == "aac"  # audio encoded once, in the join
-    assert stills[-1].endswith(".gif")
+    # the email images come from the per-lead graph, not from decoding the MP4 again
+    assert personal[-1].endswith(".gif") and any(a.endswith(".jpg") for a in personal)
+    assert join[:2] == ["-f", "concat"] and join[join.index("-c") + 1] == "copy"
+    assert "-c:a" not in join and any(a.endswith(".m4a") for a in join)
 
-    personal, join, stills = render("bob")  # the intro comes from the cache now
-    assert "concat" in join
+    personal, join = render("bob")  # intro and audio come from the cache now
+    assert "concat" in join and personal[-1].endswith(".gif")
 
 
 def test_without_cache_one_process_writes_the_mp4(
@@ -90,8 +93,10 @@ def test_without_cache_one_process_writes_the_mp4(
         runner=runner,
         use_cache=False,
     )
-    encode, stills = runner.calls
-    assert encode[-1].endswith(".mp4") and "aac" in encode and "+faststart" in encode
+    (encode,) = runner.calls  # one process: the MP4, its thumbnail and its GIF
+    mp4 = encode[encode.index("+faststart") + 1]
+    assert mp4.endswith(".mp4") and "aac" in encode and encode[-1].endswith(".gif")
     filter_graph = encode[encode.index("-filter_complex") + 1]
     assert filter_graph.count("loop=loop=") == 2  # site and ads decoded once, then looped
-    assert "-loop" not in encode
+    inputs = encode[: encode.index("-filter_complex")]
+    assert "-loop" not in inputs  # images are not re-decoded per frame

@@ -142,13 +142,18 @@ def test_intro_is_encoded_once_and_reused_for_the_second_lead(
     )
     assert first.encoded_cached_segments == ["intro"] and first.used_cached_segments == []
     assert second.used_cached_segments == ["intro"] and second.encoded_cached_segments == []
-    (cached,) = cache.iterdir()
+    # the intro's video and the template's audio track, shared by every lead
+    cached = sorted(cache.iterdir())
+    assert [p.name.split("-")[0] for p in cached] == ["audio", "segment"]
     assert prune_cache(cache, max_age_days=30) == []  # just used: kept
     old = time.time() - 40 * 86400
-    os.utime(cached, (old, old))
-    assert prune_cache(cache, max_age_days=30) == [cached]
+    for path in cached:
+        os.utime(path, (old, old))
+    assert sorted(prune_cache(cache, max_age_days=30)) == cached
     for result in (first, second):
-        assert probe(result.video).duration == pytest.approx(4.0, abs=0.1)
+        info = probe(result.video)
+        assert info.duration == pytest.approx(4.0, abs=0.1)
+        assert info.audio is not None and info.audio.codec == "aac"
         assert count_frames(result.video) == 4 * FPS  # decodes fully across the seam
         intro, pip = frames_at(result.video, [0.4, 1.5])
         assert is_color(intro, (20, 20, 300, 160), GREEN)
@@ -371,3 +376,88 @@ def test_audio_only_file_works_for_audio_over_image_but_not_fullscreen(
     bad = make_template([{"type": "fullscreen", "id": "f", "clip": "voice"}])
     with pytest.raises(RenderError, match="no video track"):
         render(bad, assets={"voice": voice})
+
+
+def _loudness(video: Path, windows: list[tuple[float, float]]) -> list[float]:
+    """RMS of the decoded audio in each (start, end) window, in seconds."""
+    import av
+    import numpy as np
+
+    with av.open(str(video)) as container:
+        stream = container.streams.audio[0]
+        chunks = [
+            (float(frame.time), frame.to_ndarray().mean(axis=0))
+            for frame in container.decode(stream)
+        ]
+    rate = stream.rate
+    samples = np.concatenate([c for _, c in chunks])
+    start = chunks[0][0]
+    out = []
+    for a, b in windows:
+        part = samples[int((a - start) * rate) : int((b - start) * rate)]
+        out.append(float(np.sqrt(np.mean(part**2))))
+    return out
+
+
+def test_cached_audio_track_lines_up_with_each_segment(
+    render: Render, green_clip: Path, media_dir: Path, site_png: Path, ads_png: Path, tmp_path: Path
+) -> None:
+    """The audio is encoded once per template and muxed by stream copy: each segment's
+    sound must still play under that segment's pictures, for every lead."""
+    silent = media_dir / "silent.mp4"
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x00FF00:s=640x360:r=30:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=48000:cl=stereo",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(silent),
+        ],
+        timeout=30,
+    )
+    segments = [
+        {"type": "fullscreen", "id": "intro", "clip": "green", "duration": 1.0},
+        {
+            "type": "pip",
+            "id": "site",
+            "clip": "silent",
+            "duration": 1.0,
+            "background": {"source": "website_scroll"},
+        },
+        {
+            "type": "audio_over_image",
+            "id": "ads",
+            "clip": "green",
+            "duration": 1.0,
+            "image": {"source": "ads"},
+        },
+    ]
+    template = make_template(segments)
+    assets = {"green": green_clip, "silent": silent}
+    for lead in ("ann", "bob"):  # bob's video reuses the cached intro and audio track
+        result = render(
+            template,
+            assets=assets,
+            website_full=site_png,
+            ads=ads_png,
+            out_dir=tmp_path / lead,
+            cache_dir=tmp_path / "cache",
+        )
+        intro, site, ads = _loudness(result.video, [(0.1, 0.9), (1.1, 1.9), (2.1, 2.9)])
+        assert intro > 0.03 and ads > 0.03, (intro, ads)  # lavfi sine at 1/8 scale: RMS ~0.06
+        assert site < 0.003, site
+    assert result.used_cached_segments == ["intro"]

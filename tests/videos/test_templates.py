@@ -110,6 +110,11 @@ def test_cache_key_is_stable_and_covers_content_output_and_encoder() -> None:
 
 def test_render_text_fallback_for_missing_values() -> None:
     text = "Talk soon, {first_name|friend}! {company_name|your team}"
-    assert render_text(text, {"first_name": "Ann", "company_name": "Acme"}) == "Talk soon, Ann! Acme"
-    assert render_text(text, {"first_name": "  ", "company_name": None}) == "Talk soon, friend! your team"
+    assert (
+        render_text(text, {"first_name": "Ann", "company_name": "Acme"}) == "Talk soon, Ann! Acme"
+    )
+    assert (
+        render_text(text, {"first_name": "  ", "company_name": None})
+        == "Talk soon, friend! your team"
+    )
     assert render_text("{first_name}", {}) == ""

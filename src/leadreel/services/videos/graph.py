@@ -24,6 +24,7 @@ from typing import Any
 
 from leadreel.integrations.ffmpeg import MediaInfo
 from leadreel.services.videos.overlays import drawtext_filter
+from leadreel.services.videos.stills import stills_graph
 from leadreel.services.videos.templates import (
     AudioOverImageSegment,
     FullscreenSegment,
@@ -78,7 +79,8 @@ class EncodeSettings:
         return ["-c:a", "aac", "-b:a", self.audio_bitrate, "-ar", str(SAMPLE_RATE)]
 
     def cache_fields(self) -> dict[str, Any]:
-        return {"preset": self.preset, "crf": self.crf, "audio": self.audio_bitrate, "v": 1}
+        # v2: cached parts are video only; the audio track is cached on its own
+        return {"preset": self.preset, "crf": self.crf, "audio": self.audio_bitrate, "v": 2}
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class SegmentSources:
 
 @dataclass
 class FilterGraph:
-    """Inputs and ``-filter_complex`` text; ``video``/``audio`` are the output labels."""
+    """Inputs and ``-filter_complex`` text; ``video``/``audio`` are the output labels
+    (either may be empty: a video-only part, the audio-only track)."""
 
     inputs: list[str] = field(default_factory=list)
     chains: list[str] = field(default_factory=list)
@@ -114,15 +117,10 @@ class FilterGraph:
         return f"{prefix}{self._labels}"
 
     def args(self) -> list[str]:
-        return [
-            *self.inputs,
-            "-filter_complex",
-            ";".join(self.chains),
-            "-map",
-            f"[{self.video}]",
-            "-map",
-            f"[{self.audio}]",
+        maps = [
+            arg for label in (self.video, self.audio) if label for arg in ("-map", f"[{label}]")
         ]
+        return [*self.inputs, "-filter_complex", ";".join(self.chains), *maps]
 
 
 def _even(value: float) -> int:
@@ -230,16 +228,21 @@ class GraphBuilder:
         return lab
 
     # -- segments --------------------------------------------------------------------------
-    def add_segment(self, seg: Segment, src: SegmentSources) -> tuple[str, str, int]:
-        """Add one segment's video and audio chains; return their labels and frame count."""
+    def add_segment(
+        self, seg: Segment, src: SegmentSources, *, audio: bool = True
+    ) -> tuple[str, str | None, int]:
+        """Add one segment's video (and audio) chains; return their labels and frame count.
+
+        ``audio=False`` for parts joined to the cached audio track (see `add_audio`).
+        """
         W, H, n = self.out.width, self.out.height, src.frames
+        sound: str | None = None
         if isinstance(seg, FullscreenSegment):
             idx = self._clip_input(src)
             cover = (
                 f"scale={W}:{H}:force_original_aspect_ratio=increase,crop={W}:{H},format=yuv420p"
             )
             video = self._clip_video(idx, src, cover)
-            audio = self._clip_audio(idx, src, seg)
         elif isinstance(seg, PipSegment):
             if seg.background.source == "website_scroll":
                 bg = self._scroll(src, n)
@@ -249,16 +252,23 @@ class GraphBuilder:
                 )
             idx = self._clip_input(src)
             video = self._pip(idx, src, seg, bg)
-            audio = self._clip_audio(idx, src, seg)
         elif isinstance(seg, AudioOverImageSegment):
             video = self._still(
                 src, anchor_top=seg.image.source == "website", frames=n, zoom=seg.zoom
             )
-            idx = self._clip_input(src) if src.clip_info.audio is not None else None
-            audio = self._clip_audio(idx, src, seg)
+            idx = None
         else:  # pragma: no cover - the discriminated union is exhaustive
             raise TypeError(f"unknown segment type {type(seg).__name__}")
-        return self._decorate(video, seg, n), audio, n
+        if audio:
+            if idx is None and src.clip_info.audio is not None:
+                idx = self._clip_input(src)
+            sound = self._clip_audio(idx if src.clip_info.audio is not None else None, src, seg)
+        return self._decorate(video, seg, n), sound, n
+
+    def add_audio(self, seg: Segment, src: SegmentSources) -> tuple[str, int]:
+        """One segment's audio alone: what the lead-independent audio track is made of."""
+        idx = self._clip_input(src) if src.clip_info.audio is not None else None
+        return self._clip_audio(idx, src, seg), src.frames
 
     def _pip(self, idx: int, src: SegmentSources, seg: PipSegment, bg: str) -> str:
         W, H, fps, n = self.out.width, self.out.height, self.out.fps, src.frames
@@ -318,15 +328,18 @@ class GraphBuilder:
 
     # -- joining ---------------------------------------------------------------------------
     def join(
-        self, pieces: Sequence[tuple[str, str, int]], transitions: Sequence[Transition]
+        self,
+        pieces: Sequence[tuple[str | None, str | None, int]],
+        transitions: Sequence[Transition],
     ) -> None:
         """Concatenate pieces; where ``transitions[i]`` is an xfade, cross-fade i and i+1.
 
         Runs of hard cuts go through one ``concat``; each xfade shortens the video by its
         duration (rounded to whole frames) and the audio by the same via ``acrossfade``.
+        Pieces are all video + audio, all video only, or all audio only.
         """
         fps = self.out.fps
-        groups: list[list[tuple[str, str, int]]] = [[pieces[0]]]
+        groups: list[list[tuple[str | None, str | None, int]]] = [[pieces[0]]]
         fades = []
         for piece, tr in zip(pieces[1:], transitions, strict=False):
             if tr.is_cut:
@@ -338,25 +351,51 @@ class GraphBuilder:
         v, a, n = merged[0]
         for (v2, a2, n2), tr in zip(merged[1:], fades, strict=True):
             td = transition_frames(tr, fps)  # plan.check_transitions keeps it < n, n2
-            nv, na = self.g.label("xv"), self.g.label("xa")
-            self.g.chains.append(
-                f"[{v}][{v2}]xfade=transition={tr.type}:duration={td / fps:.4f}"
-                f":offset={(n - td) / fps:.4f},settb=1/{fps},fps={fps}[{nv}]"
-            )
-            self.g.chains.append(f"[{a}][{a2}]acrossfade=d={td / fps:.4f}[{na}]")
-            v, a, n = nv, na, n + n2 - td
-        self.g.video, self.g.audio, self.g.frames = v, a, n
+            if v is not None:
+                nv = self.g.label("xv")
+                self.g.chains.append(
+                    f"[{v}][{v2}]xfade=transition={tr.type}:duration={td / fps:.4f}"
+                    f":offset={(n - td) / fps:.4f},settb=1/{fps},fps={fps}[{nv}]"
+                )
+                v = nv
+            if a is not None:
+                na = self.g.label("xa")
+                self.g.chains.append(f"[{a}][{a2}]acrossfade=d={td / fps:.4f}[{na}]")
+                a = na
+            n = n + n2 - td
+        self.g.video, self.g.audio, self.g.frames = v or "", a or "", n
 
-    def _concat(self, group: list[tuple[str, str, int]]) -> tuple[str, str, int]:
+    def _concat(
+        self, group: list[tuple[str | None, str | None, int]]
+    ) -> tuple[str | None, str | None, int]:
         if len(group) == 1:
             return group[0]
-        v, a = self.g.label("jv"), self.g.label("ja")
-        ins = "".join(f"[{pv}][{pa}]" for pv, pa, _ in group)
-        self.g.chains.append(
-            f"{ins}concat=n={len(group)}:v=1:a=1[{v}t][{a}];"
-            f"[{v}t]settb=1/{self.out.fps},fps={self.out.fps}[{v}]"
-        )
+        has_video, has_audio = group[0][0] is not None, group[0][1] is not None
+        ins = "".join(f"[{label}]" for pv, pa, _ in group for label in (pv, pa) if label)
+        v = self.g.label("jv") if has_video else None
+        a = self.g.label("ja") if has_audio else None
+        outs = (f"[{v}t]" if v else "") + (f"[{a}]" if a else "")
+        chain = f"{ins}concat=n={len(group)}:v={int(has_video)}:a={int(has_audio)}{outs}"
+        if v:
+            chain += f";[{v}t]settb=1/{self.out.fps},fps={self.out.fps}[{v}]"
+        self.g.chains.append(chain)
         return v, a, sum(n for _, _, n in group)
+
+    # -- email stills ----------------------------------------------------------------------
+    def add_stills(self, start_frame: int, frames: int, preview: str) -> None:
+        """Branch the finished video into a JPEG frame and a short preview animation.
+
+        Taken from the frames before encoding, in the same process: no decode of the MP4
+        afterwards. Labels ``th`` and ``anim``; map them with ``stills.stills_outputs``.
+        """
+        main, tap, lab = self.g.label("sv"), self.g.label("tap"), self.g.label("win")
+        self.g.chains.append(f"[{self.g.video}]split[{main}][{tap}]")
+        self.g.chains.append(
+            f"[{tap}]trim=start_frame={start_frame}:end_frame={start_frame + frames},"
+            f"setpts=PTS-STARTPTS[{lab}]"
+        )
+        self.g.chains.append(stills_graph(f"[{lab}]", preview))
+        self.g.video = main
 
 
 def transition_frames(transition: Transition, fps: int) -> int:

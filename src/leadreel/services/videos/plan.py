@@ -8,6 +8,7 @@ screenshot, and which segments are shared between leads.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +182,35 @@ def plan_parts(
 
 def cached_path(cache_dir: Path, part: Part) -> Path:
     return cache_dir / f"segment-{part.cache_key}.mov"
+
+
+def audio_cache_key(
+    template: VideoTemplate,
+    assets: Mapping[str, Path],
+    settings: EncodeSettings,
+    identity: Mapping[str, Any],
+) -> str:
+    """Key of the template's audio track: every segment, every clip's content, the encoder.
+
+    No lead data goes into the audio (durations, fades and cross-fades come from the
+    template and its clips), so every lead of a template version shares one track.
+    """
+    payload = {
+        "segments": [seg.model_dump(mode="json") for seg in template.segments],
+        "clips": {seg.clip: file_sha256(Path(assets[seg.clip])) for seg in template.segments},
+        "output": template.output.model_dump(mode="json"),
+        "template": [template.name, template.version],
+        "encoder": {**settings.cache_fields(), **identity},
+    }
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def part_frames(template: VideoTemplate, sources: list[SegmentSources], part: Part) -> int:
+    """Frames a part adds to the video (its segments less the xfades inside it)."""
+    fps = template.output.fps
+    inner = sum(transition_frames(template.segments[i].transition, fps) for i in part.indices[:-1])
+    return sum(sources[i].frames for i in part.indices) - inner
 
 
 def total_frames(template: VideoTemplate, sources: list[SegmentSources]) -> int:

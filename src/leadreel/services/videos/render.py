@@ -35,18 +35,21 @@ from leadreel.integrations.ffmpeg import (
     SubprocessRunner,
     find_ffmpeg,
 )
-from leadreel.services.videos.graph import EncodeSettings, GraphBuilder
+from leadreel.services.videos.graph import EncodeSettings, GraphBuilder, SegmentSources
 from leadreel.services.videos.overlays import default_font
 from leadreel.services.videos.plan import (
     Part,
     RenderError,
+    audio_cache_key,
     cached_path,
     check_transitions,
+    part_frames,
     plan_parts,
     resolve_sources,
     thumbnail_time,
     total_frames,
 )
+from leadreel.services.videos.stills import make_stills, stills_outputs, stills_window
 from leadreel.services.videos.templates import VideoTemplate
 
 __all__ = ["RenderError", "RenderResult", "clear_cache", "prune_cache", "render_video"]
@@ -118,12 +121,14 @@ def render_video(
 
     sources = resolve_sources(template, assets, images, fallback_image)
     check_transitions(template, sources)
+    identity = _encoder_identity(font, runner)
     parts = (
-        plan_parts(template, assets, settings, identity=_encoder_identity(font, runner))
+        plan_parts(template, assets, settings, identity=identity)
         if use_cache
         else [Part(list(range(len(template.segments))))]
     )
-    if use_cache:
+    single = len(parts) == 1 and parts[0].cache_key is None
+    if not single:
         cache_dir.mkdir(parents=True, exist_ok=True)
 
     def remaining() -> float:
@@ -132,88 +137,153 @@ def render_video(
             raise FFmpegTimeout(f"render exceeded its {timeout:g}s timeout")
         return left
 
+    duration = total_frames(template, sources) / out.fps
     video = out_dir / f"{basename}.mp4"
+    thumb = out_dir / f"{basename}.jpg"
+    preview = out_dir / f"{basename}.{preview_format}"
     tmp_video = out_dir / f".{basename}.partial.mp4"
+    first, count = stills_window(thumbnail_time(template, sources, duration), duration, out.fps)
+    lengths = [part_frames(template, sources, p) for p in parts]
+    starts = [sum(lengths[:i]) for i in range(len(parts))]
+    # The stills come from the per-lead graph whose frames hold the whole window.
+    stills_part = next(
+        (
+            i
+            for i, p in enumerate(parts)
+            if p.cache_key is None
+            and starts[i] <= first
+            and first + count <= starts[i] + lengths[i]
+        ),
+        None,
+    )
+    audio_key = None if single else audio_cache_key(template, assets, settings, identity)
+    audio_file = None if audio_key is None else cache_dir / f"audio-{audio_key}.m4a"
+    todo = [
+        i
+        for i, p in enumerate(parts)
+        if p.cache_key is None or not cached_path(cache_dir, p).is_file()
+    ]
+    # Progress steps in the order they run: audio track, parts, join, stills.
+    weights = [0.05 * duration] if audio_file is not None and not audio_file.is_file() else []
+    weights += [lengths[i] / out.fps for i in todo]
+    weights += [] if single else [0.02 * duration]
+    weights += [0.05 * duration] if stills_part is None else []
+    progress = _Progress(on_progress, weights)
     used: list[str] = []
     encoded: list[str] = []
-    seconds = [sum(sources[i].frames for i in p.indices) / out.fps for p in parts]
-    fresh = [p.cache_key is None or not cached_path(cache_dir, p).is_file() for p in parts]
-    single = len(parts) == 1 and parts[0].cache_key is None
-    weights = [s for s, todo in zip(seconds, fresh, strict=True) if todo]
-    weights += ([] if single else [0.05 * sum(seconds)]) + [0.05 * sum(seconds)]  # join, stills
-    progress = _Progress(on_progress, weights)
 
-    def encode(part: Part, text_dir: Path, target: Path, output_args: list[str]) -> int:
-        """Build the part's graph and encode it; returns its frame count."""
+    def encode(part: Part, text_dir: Path, target: Path, *, index: int) -> None:
+        """Build one part's graph and encode it (video only unless it is the whole video)."""
         builder = GraphBuilder(
             out,
             variables={} if part.cache_key else variables,
             text_dir=text_dir,
             font_path=font,
         )
-        pieces = [builder.add_segment(template.segments[i], sources[i]) for i in part.indices]
+        pieces = [
+            builder.add_segment(template.segments[i], sources[i], audio=single)
+            for i in part.indices
+        ]
         builder.join(pieces, [template.segments[i].transition for i in part.indices[:-1]])
-        args = [*builder.g.args(), *settings.video_args(out), *output_args, str(target)]
+        outputs = [*settings.video_args(out)]
+        if single:
+            outputs += [*settings.audio_args(), "-movflags", "+faststart", str(target)]
+        else:
+            outputs += ["-f", "mov", str(target)]
+        if index == stills_part:
+            builder.add_stills(first - starts[index], count, preview_format)
+            outputs += stills_outputs(text_dir / thumb.name, text_dir / preview.name)
         runner.run(
-            args,
+            [*builder.g.args(), *outputs],
             timeout=remaining(),
             on_progress=progress.step_callback(),
             total_seconds=builder.g.frames / out.fps,
         )
         progress.finish_step()
-        return builder.g.frames
 
-    pcm_mov = ["-c:a", "pcm_s16le", "-f", "mov"]
+    def cache(target: Path, write: Callable[[Path], None]) -> None:
+        """Write a shared file via a private staging name (concurrent workers may race)."""
+        staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+        try:
+            write(staging)
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
+
     try:
         with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name:
             tmp = Path(tmp_name)
             if single:
-                mp4 = [*settings.audio_args(), "-movflags", "+faststart"]
-                encode(parts[0], tmp, tmp_video, mp4)
+                encode(parts[0], tmp, tmp_video, index=0)
             else:
+                assert audio_file is not None
+                if not audio_file.is_file():
+                    cache(
+                        audio_file,
+                        lambda target: _encode_audio(
+                            runner, template, sources, settings, target, remaining()
+                        ),
+                    )
+                    progress.finish_step()
+                else:
+                    _touch(audio_file)
                 part_files: list[tuple[Path, int]] = []
-                for part, todo in zip(parts, fresh, strict=True):
-                    names = [template.segments[i].id for i in part.indices]
+                for i, part in enumerate(parts):
+                    names = [template.segments[k].id for k in part.indices]
                     if part.cache_key is None:
-                        target = tmp / f"part-{len(part_files)}.mov"
-                        part_files.append((target, encode(part, tmp, target, pcm_mov)))
-                        continue
-                    target = cached_path(cache_dir, part)
-                    frames = sum(sources[i].frames for i in part.indices)
-                    if todo:
-                        staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp.mov")
-                        try:
-                            frames = encode(part, tmp, staging, pcm_mov)
-                            os.replace(staging, target)  # atomic for concurrent workers
-                        finally:
-                            staging.unlink(missing_ok=True)
-                        encoded += names
+                        target = tmp / f"part-{i}.mov"
+                        encode(part, tmp, target, index=i)
                     else:
-                        used += names
-                        _touch(target)
-                    part_files.append((target, frames))
-                _join(
-                    runner,
-                    part_files,
-                    tmp,
-                    tmp_video,
-                    settings,
-                    out.fps,
-                    remaining(),
-                    progress.step_callback(),
-                )
+                        target = cached_path(cache_dir, part)
+                        if i in todo:
+                            cache(
+                                target, lambda staged, p=part, k=i: encode(p, tmp, staged, index=k)
+                            )
+                            encoded += names
+                        else:
+                            used += names
+                            _touch(target)
+                    part_files.append((target, lengths[i]))
+                _join(runner, part_files, audio_file, tmp, tmp_video, out.fps, remaining())
                 progress.finish_step()
-            os.replace(tmp_video, video)
+            stills = (tmp / thumb.name, tmp / preview.name)  # finished files only in out_dir
+            if stills_part is None:
+                make_stills(runner, tmp_video, *stills, start=first / out.fps, timeout=remaining())
+                progress.finish_step()
+            for done, final in zip((*stills, tmp_video), (thumb, preview, video), strict=True):
+                if not done.is_file() or done.stat().st_size == 0:
+                    raise RenderError(f"ffmpeg produced no {final.name}")
+                os.replace(done, final)
     finally:
         tmp_video.unlink(missing_ok=True)
-
-    duration = total_frames(template, sources) / out.fps
-    thumb = out_dir / f"{basename}.jpg"
-    preview = out_dir / f"{basename}.{preview_format}"
-    at = thumbnail_time(template, sources, duration)
-    _stills(runner, video, thumb, preview, at=at, duration=duration, timeout=remaining())
-    progress.finish_step()
     return RenderResult(video, thumb, preview, duration, used, encoded)
+
+
+def _encode_audio(
+    runner: FFmpegRunner,
+    template: VideoTemplate,
+    sources: list[SegmentSources],
+    settings: EncodeSettings,
+    target: Path,
+    timeout: float,
+) -> None:
+    """The whole video's audio track, AAC: it depends on the template and its clips only.
+
+    Encoded once per template version and muxed into every lead's video by stream copy:
+    one continuous AAC stream has no seams (joining AAC parts would click at each one,
+    encoder priming), and no lead pays for audio encoding.
+    """
+    builder = GraphBuilder(template.output, variables={}, text_dir=target.parent, font_path=None)
+    pieces = [
+        (None, *builder.add_audio(seg, src))
+        for seg, src in zip(template.segments, sources, strict=True)
+    ]
+    builder.join(pieces, [seg.transition for seg in template.segments[:-1]])
+    runner.run(
+        [*builder.g.args(), *settings.audio_args(), "-f", "mp4", str(target)],
+        timeout=timeout,
+        total_seconds=builder.g.frames / template.output.fps,
+    )
 
 
 def _concat_line(path: Path) -> str:
@@ -223,18 +293,16 @@ def _concat_line(path: Path) -> str:
 def _join(
     runner: FFmpegRunner,
     parts: list[tuple[Path, int]],
+    audio: Path,
     tmp: Path,
     output: Path,
-    settings: EncodeSettings,
     fps: int,
     timeout: float,
-    on_progress: ProgressCallback | None,
 ) -> None:
-    """Concat demuxer, video stream-copied; the whole audio track encoded to AAC here."""
+    """Concat demuxer for the video, the cached audio track beside it: all stream copy."""
     listing = tmp / "parts.txt"
     lines = [f"{_concat_line(p)}\nduration {frames / fps:.6f}" for p, frames in parts]
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    total = sum(frames for _, frames in parts) / fps
     runner.run(
         [
             "-f",
@@ -243,75 +311,20 @@ def _join(
             "0",
             "-i",
             str(listing),
+            "-i",
+            str(audio),
             "-map",
             "0:v",
             "-map",
-            "0:a",
-            "-c:v",
+            "1:a",
+            "-c",
             "copy",
-            *settings.audio_args(),
             "-movflags",
             "+faststart",
             str(output),
         ],
         timeout=timeout,
-        on_progress=on_progress,
-        total_seconds=total,
     )
-
-
-def _stills(
-    runner: FFmpegRunner,
-    video: Path,
-    thumb: Path,
-    preview: Path,
-    *,
-    at: float,
-    duration: float,
-    timeout: float,
-    seconds: float = 3.0,
-    width: int = 320,
-) -> None:
-    """One ffmpeg run for both email images: a JPEG frame and a small looping animation."""
-    start = max(0.0, min(at, duration - seconds))
-    if preview.suffix == ".gif":
-        anim = (
-            f"fps=10,scale={width}:-2:flags=lanczos,split[g1][g2];"
-            "[g2]palettegen=max_colors=128:stats_mode=diff[pal];"
-            "[g1][pal]paletteuse=dither=bayer:bayer_scale=4[anim]"
-        )
-        codec = ["-loop", "0"]
-    else:
-        anim = f"fps=12,scale={width}:-2:flags=lanczos[anim]"
-        codec = ["-c:v", "libwebp_anim", "-loop", "0", "-q:v", "60"]
-    graph = f"[0:v]split[a][b];[a]trim=start_frame=0:end_frame=1,setpts=PTS-STARTPTS[th];[b]{anim}"
-    runner.run(
-        [
-            "-ss",
-            f"{start:.3f}",
-            "-t",
-            f"{seconds:.3f}",
-            "-i",
-            str(video),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[th]",
-            "-frames:v",
-            "1",
-            "-q:v",
-            "3",
-            str(thumb),
-            "-map",
-            "[anim]",
-            *codec,
-            str(preview),
-        ],
-        timeout=timeout,
-    )
-    for path in (thumb, preview):
-        if not path.is_file() or path.stat().st_size == 0:
-            raise RenderError(f"ffmpeg produced no {path.name}")
 
 
 def _encoder_identity(font: Path | None, runner: FFmpegRunner) -> dict[str, Any]:
@@ -343,7 +356,7 @@ def prune_cache(cache_dir: Path, *, max_age_days: float = 30) -> list[Path]:
         return []
     cutoff = time.time() - max_age_days * 86400
     removed = []
-    for path in cache_dir.glob("segment-*.mov"):
+    for path in [*cache_dir.glob("segment-*.mov"), *cache_dir.glob("audio-*.m4a")]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
