@@ -277,7 +277,17 @@ class DedupeIndex:
         self, new_id: Any, keys: Mapping[str, str | None] | tuple[str | None, ...]
     ) -> tuple[Any, bool]:
         """Return (id, created): the matching id, or `new_id` freshly registered."""
-        keys = self._tuple(keys)
+        if type(keys) is not tuple:
+            keys = self._tuple(keys)
+        for table, key in zip(self._tables, keys, strict=True):
+            if key is not None and key in table:
+                break
+        else:  # no key is known: the usual case on an import's hot path
+            self._keys_of[new_id] = keys
+            for table, key in zip(self._tables, keys, strict=True):
+                if key is not None:
+                    table[key] = new_id
+            return new_id, True
         hit = self.find(keys)
         if hit is not None:
             self.add(hit, keys)

@@ -177,16 +177,19 @@ def _write_companies(
     # Rows of a company resolved by an earlier chunk that bring nothing new need no read.
     ids: list[int | None] = [None] * len(rows)
     slow: list[int] = []
+    cached, masks, matched = run.cached_company, run.company_mask, run.matched_companies
     for i, r in enumerate(rows):
         if r.domain_key is None and r.name_key is None:
             continue
-        cid = run.cached_company(r.domain_key, r.name_key)
-        if cid is not None and not r.company_mask & ~run.company_mask[cid]:
-            ids[i] = cid
-            if not run.company_mask[cid] & _OWN:
-                run.matched_companies.add(cid)
-        else:
-            slow.append(i)
+        cid = cached(r.domain_key, r.name_key)
+        if cid is not None:
+            known = masks[cid]
+            if not r.company_mask & ~known:
+                ids[i] = cid
+                if not known & _OWN:
+                    matched.add(cid)
+                continue
+        slow.append(i)
     if slow:
         _resolve_companies(conn, run, rows, slow, ids, now)
     return ids
@@ -305,8 +308,9 @@ def _write_leads(
     company_ids: list[int | None],
     now: datetime,
 ) -> None:
-    person_keys = [_row_person_key(r, cid) for r, cid in zip(rows, company_ids, strict=True)]
-    keys = [(r.email_key, r.linkedin_key, pk) for r, pk in zip(rows, person_keys, strict=True)]
+    person_keys = list(map(_row_person_key, rows, company_ids))
+    row_emails, row_linkedins = [r.email_key for r in rows], [r.linkedin_key for r in rows]
+    keys = list(zip(row_emails, row_linkedins, person_keys, strict=True))
     # Strongest key first; weaker keys only for rows the stronger ones did not find.
     owner = run.match_owner_id
     by_email = w.fetch_by(conn, w.LEADS, "email", {k[0] for k in keys if k[0]}, owner)
