@@ -221,8 +221,14 @@ def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_row
     path = write_csv(HEAD + rows)
     fmt, _s, proposal = importer.propose_for_file(session, settings, path)
     batch = importer.new_batch(
-        session, name="r", path=path, filename="r.csv", fmt=fmt,
-        columns=proposal.columns, owner=None, status="queued",
+        session,
+        name="r",
+        path=path,
+        filename="r.csv",
+        fmt=fmt,
+        columns=proposal.columns,
+        owner=None,
+        status="queued",
     )
     session.commit()
     original = importer.write_chunk
@@ -275,3 +281,86 @@ def test_ids_of_a_second_import_follow_the_first(session, settings, write_csv) -
     assert len(ids) == 3 and ids == sorted(set(ids))
     by_email = {lead.email: lead.id for lead in session.scalars(select(Lead))}
     assert max(by_email["a@x.io"], by_email["b@x.io"]) < by_email["c@y.io"]
+
+
+def test_counts_stay_exact_when_a_crashed_import_resumes(
+    session, settings, write_csv, monkeypatch
+) -> None:
+    """A lead and a company matched before the crash and again after it count once."""
+    from leadreel.services.importing import importer
+
+    import_file(session, settings, write_csv(HEAD + "Old,Timer,old@acme.com,Acme,acme.com,,,\n"))
+    rows = ["Old,Timer,old@acme.com,Acme,acme.com,+15125550100,,\n"]  # matches, fills phone
+    rows += [f"P{i},Q{i},p{i}@beta{i}.io,Beta{i},,,,\n" for i in range(19)]
+    rows += ["Old,Timer,OLD@acme.com,Acme,acme.com,,CEO,\n"]  # the same lead, line 22
+    rows += [f"R{i},S{i},r{i}@gamma{i}.io,Gamma{i},,,,\n" for i in range(8)]
+    path = write_csv(HEAD + "".join(rows), name="again.csv")
+    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
+    batch = importer.new_batch(
+        session,
+        name="r",
+        path=path,
+        filename="again.csv",
+        fmt=fmt,
+        columns=proposal.columns,
+        owner=None,
+        status="queued",
+    )
+    session.commit()
+    original = importer.write_chunk
+    calls = []
+
+    def dies_on_the_third_chunk(conn, run, chunk, now):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("worker died")
+        original(conn, run, chunk, now)
+
+    monkeypatch.setattr(importer, "write_chunk", dies_on_the_third_chunk)
+    with pytest.raises(RuntimeError):
+        importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)
+    monkeypatch.setattr(importer, "write_chunk", original)
+    session.rollback()
+    assert batch.counts["last_line"] == 21  # lines 2-21 committed; line 22 comes after
+    counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)
+    assert counts["leads_matched"] == 1 and counts["leads_updated"] == 1
+    assert counts["companies_matched"] == 1
+    assert counts["leads_created"] == 27 and counts["leads_total"] == 28
+    lead = session.scalar(select(Lead).where(Lead.email == "old@acme.com"))
+    assert (lead.phone, lead.job_title) == ("+15125550100", "CEO")
+
+
+def test_two_imports_at_once_create_each_company_once(db_app, settings, write_csv) -> None:
+    """Imports running in parallel (two workers) must not both create the same company."""
+    import threading
+
+    from leadreel.extensions import db
+
+    def file(tag: str) -> str:
+        rows = "".join(
+            f"{tag}{i},L{i},{tag.lower()}{i}@c{i % 40}-shop.com,Company {i % 40},"
+            f"c{i % 40}-shop.com,,,\n"
+            for i in range(400)
+        )
+        return write_csv(HEAD + rows, name=f"{tag}.csv")
+
+    paths = [file("A"), file("B")]
+    errors: list[BaseException] = []
+
+    def run(path) -> None:
+        try:
+            with db.new_session() as s:
+                import_file(s, settings, path, chunk_size=20, transaction_rows=20, workers=0)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with db.new_session() as s:
+        domains = list(s.scalars(select(Company.domain)))
+        assert len(domains) == len(set(domains)) == 40
+        assert count(s, Lead) == 800

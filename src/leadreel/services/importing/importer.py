@@ -243,7 +243,7 @@ def _regroup(pieces: Iterator[list[Any]], size: int, after: int) -> Iterator[lis
         yield chunk
 
 
-def _restore(run: ImportRun, counts: dict[str, Any]) -> None:
+def _restore(session: Session, run: ImportRun, counts: dict[str, Any]) -> None:
     """Carry the counts of committed chunks into a resumed run."""
     for key in (
         "rows_read",
@@ -254,8 +254,7 @@ def _restore(run: ImportRun, counts: dict[str, Any]) -> None:
         "warnings",
     ):
         run.counts[key] = int(counts.get(key, 0))
-    for key in ("leads_matched", "leads_updated", "companies_matched", "companies_updated"):
-        run.counts[f"{key}_before"] = int(counts.get(key, 0))
+    run.load_matches(session.connection())
 
 
 def run_batch(
@@ -313,7 +312,7 @@ def run_batch(
         batch_id=batch.id, owner_id=batch.owner_id, match_owner_id=None if match_all else user.id
     )  # type: ignore[union-attr]
     if resume_after:
-        _restore(run, batch.counts)
+        _restore(session, run, batch.counts)
     batch.status = "running"
     batch.error_message = None
     if commit:
@@ -342,7 +341,7 @@ def run_batch(
                 # SQLite: take the write lock first (a read snapshot cannot be upgraded
                 # to a write once a worker's heartbeat has committed meanwhile).
                 options = {"sqlite_begin": "IMMEDIATE"} if sqlite and commit else None
-                session.connection(execution_options=options)
+                w.lock_imports(session.connection(execution_options=options))
             conn = session.connection()
             pragmas.apply(conn)
             write_chunk(conn, run, rows, datetime.now(UTC))

@@ -62,10 +62,14 @@ class ImportRun:
     #: Restrict lead matching to this owner's leads (a rep); None matches every lead.
     match_owner_id: int | None
     counts: Counter[str] = field(default_factory=Counter)
+    #: Records that existed before the import and that it matched or changed. Matches
+    #: are written as `ImportChange(action="matched")` when first seen, so a resumed run
+    #: reloads these sets (`load_matches`) and counts each record once.
     matched_companies: set[int] = field(default_factory=set)
     matched_leads: set[int] = field(default_factory=set)
     updated_companies: set[int] = field(default_factory=set)
     updated_leads: set[int] = field(default_factory=set)
+    _unrecorded: dict[str, list[int]] = field(default_factory=lambda: {"lead": [], "company": []})
     #: Companies this run has resolved (created or matched), so later chunks need no
     #: database read for them: key -> id, and id -> filled columns (one bit each, see
     #: `PreparedRow.company_mask`) plus _HAS_DOMAIN and _OWN (created by this batch).
@@ -102,6 +106,29 @@ class ImportRun:
         filled = [col for col, v in values.items() if v and col in _COLUMN_BITS]
         self.company_mask[cid] = mask | sum(map(_COLUMN_BITS.__getitem__, filled))
 
+    def unrecorded(self, entity: str, ident: int) -> None:
+        """A record matched for the first time in this run: written by `record_matches`."""
+        self._unrecorded[entity].append(ident)
+
+    def record_matches(self, conn: Connection) -> None:
+        for entity, ids in self._unrecorded.items():
+            w.record_changes(conn, self.batch_id, entity, [(i, {}) for i in ids], "matched")
+            ids.clear()
+
+    def load_matches(self, conn: Connection) -> None:
+        """After a crash: what the committed part of this batch matched and changed."""
+        sets = {
+            ("lead", "matched"): self.matched_leads,
+            ("lead", "updated"): self.updated_leads,
+            ("company", "matched"): self.matched_companies,
+            ("company", "updated"): self.updated_companies,
+        }
+        for entity, ident, action in w.recorded_changes(conn, self.batch_id):
+            if (entity, action) in sets:
+                sets[entity, action].add(ident)
+        self.matched_leads |= self.updated_leads
+        self.matched_companies |= self.updated_companies
+
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
         c = self.counts
@@ -116,10 +143,10 @@ class ImportRun:
                 "warnings",
             )
         }
-        out["leads_matched"] = int(c["leads_matched_before"]) + len(self.matched_leads)
-        out["leads_updated"] = int(c["leads_updated_before"]) + len(self.updated_leads)
-        out["companies_matched"] = int(c["companies_matched_before"]) + len(self.matched_companies)
-        out["companies_updated"] = int(c["companies_updated_before"]) + len(self.updated_companies)
+        out["leads_matched"] = len(self.matched_leads)
+        out["leads_updated"] = len(self.updated_leads)
+        out["companies_matched"] = len(self.matched_companies)
+        out["companies_updated"] = len(self.updated_companies)
         out["leads_total"] = out["leads_created"] + out["leads_matched"]
         out["companies_total"] = out["companies_created"] + out["companies_matched"]
         return out
@@ -153,6 +180,7 @@ def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: 
     if ok:
         company_ids = _write_companies(conn, run, ok, now)
         _write_leads(conn, run, ok, company_ids, now)
+        run.record_matches(conn)
 
 
 # ---- companies --------------------------------------------------------------------
@@ -186,8 +214,9 @@ def _write_companies(
             known = masks[cid]
             if not r.company_mask & ~known:
                 ids[i] = cid
-                if not known & _OWN:
+                if not known & _OWN and cid not in matched:
                     matched.add(cid)
+                    run.unrecorded("company", cid)
                 continue
         slow.append(i)
     if slow:
@@ -265,8 +294,9 @@ def _resolve_companies(
     for cid in {ref[1] for ref in refs.values() if ref[0] == "db"}:
         mine = existing[cid]["created_by_batch_id"] == run.batch_id
         run.remember_company(cid, merged_db.get(cid, existing[cid]), own=mine)
-        if not mine:
+        if not mine and cid not in run.matched_companies:
             run.matched_companies.add(cid)
+            run.unrecorded("company", cid)
     own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
     changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
     w.update_rows(conn, w.COMPANIES, changes, now)
@@ -360,8 +390,9 @@ def _write_leads(
         current = merged_db.setdefault(lid, dict(existing[lid]))
         prev = previous.setdefault(lid, {})
         _merge_into(current, values, r, prev)
-        if existing[lid]["batch_id"] != run.batch_id:
+        if existing[lid]["batch_id"] != run.batch_id and lid not in run.matched_leads:
             run.matched_leads.add(lid)
+            run.unrecorded("lead", lid)
     w.insert_leads(conn, [v if isinstance(v, tuple) else _lead_row(v) for v in new.values()], now)
     run.counts["leads_created"] += len(new)
     changed = {lid: prev for lid, prev in previous.items() if prev}

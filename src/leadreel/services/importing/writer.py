@@ -18,7 +18,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, bindparam, update
+from sqlalchemy import Column, Connection, String, Table, bindparam, select, update
 
 from leadreel.fields import COMPANY_KEYS, LEAD_KEYS
 from leadreel.models import COMPANY_FIELD_ATTRS, Company, ImportChange, Lead
@@ -301,6 +301,20 @@ def insert_leads(conn: Connection, rows: list[tuple[Any, ...]], now: datetime) -
     conn.exec_driver_sql(sql, [rows[i] for i in order])
 
 
+#: Key of the PostgreSQL advisory lock that serialises imports' transactions.
+IMPORT_LOCK_KEY = 0x1EAD_0001
+
+
+def lock_imports(conn: Connection) -> None:
+    """Let one import's transaction match and write at a time (held until its commit).
+
+    Two imports matching at once would each miss the company the other is creating and
+    both insert it. SQLite needs nothing: the import's transactions begin IMMEDIATE.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (IMPORT_LOCK_KEY,))
+
+
 def reserve_ids(conn: Connection, table: str, count: int) -> int:
     """The first of `count` free ids of `table` (SQLite), after taking the write lock.
 
@@ -332,9 +346,14 @@ def update_rows(
 
 
 def record_changes(
-    conn: Connection, batch_id: int, entity: str, changes: list[tuple[int, dict[str, Any]]]
+    conn: Connection,
+    batch_id: int,
+    entity: str,
+    changes: list[tuple[int, dict[str, Any]]],
+    action: str = "updated",
 ) -> None:
-    """One `ImportChange(action="updated")` per changed record with the values it replaced."""
+    """One `ImportChange` per record: "updated" with the values it replaced (for undo), or
+    "matched" (an existing record the import matched, so the counts survive a resume)."""
     if changes:
         conn.execute(
             CHANGES.insert(),
@@ -343,9 +362,19 @@ def record_changes(
                     "batch_id": batch_id,
                     "entity": entity,
                     "entity_id": ident,
-                    "action": "updated",
+                    "action": action,
                     "previous": previous,
                 }
                 for ident, previous in changes
             ],
         )
+
+
+def recorded_changes(conn: Connection, batch_id: int) -> list[tuple[str, int, str]]:
+    """(entity, id, action) of every change row of a batch."""
+    rows = conn.execute(
+        select(CHANGES.c.entity, CHANGES.c.entity_id, CHANGES.c.action).where(
+            CHANGES.c.batch_id == batch_id
+        )
+    )
+    return [(e, i, a) for e, i, a in rows]
