@@ -279,6 +279,8 @@ def run_batch(
     manager/admin matches all). `commit=False` (the demo) leaves the transaction to the
     caller. Raises ImportFileError (batch marked failed, nothing written) for a bad file.
     """
+    if commit:  # end the caller's reads: SQLite cannot turn a read snapshot into a write
+        session.commit()  # once another connection (a worker's heartbeat) has written
     limits = limits_for(settings)
     path = Path(batch.stored_path)
     fmt = format_from_dict(batch.file_format)
@@ -313,6 +315,8 @@ def run_batch(
     )  # type: ignore[union-attr]
     if resume_after:
         _restore(session, run, batch.counts)
+    if commit:
+        session.commit()  # the same for the reads of `_restore`
     batch.status = "running"
     batch.error_message = None
     if commit:
@@ -431,6 +435,8 @@ def import_file(
     `mapping` (header -> core key or None) wins over the proposal for the headers it names.
     """
     fmt, _sample, proposal = propose_for_file(session, settings, path)
+    if commit:
+        session.commit()  # end the read: the batch's INSERT then begins a write of its own
     columns = apply_mapping(proposal.columns, mapping or {})
     batch = new_batch(
         session,
