@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -163,3 +168,44 @@ def test_a_raising_progress_callback_cancels_the_render(tmp_path: Path) -> None:
             total_seconds=600,
         )
     assert time.monotonic() - started < 10
+
+
+def _processes_with(marker: str) -> list[int]:
+    """ffmpeg processes whose command line names `marker` (not the Python that starts one)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if marker.encode() in argv and any(b"ffmpeg" in a for a in argv[:4]):
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or not shutil.which("setpriv"), reason="Linux")
+def test_ffmpeg_dies_with_a_sigkilled_worker(tmp_path: Path) -> None:
+    """A worker killed with SIGKILL cannot stop its ffmpeg: the kernel must (pdeathsig)."""
+    marker = str(tmp_path / "orphan-check.mp4")
+    script = (
+        "from leadreel.integrations.ffmpeg import run_ffmpeg\n"
+        "run_ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=640x360:r=30:d=600', '-c:v', 'libx264',"
+        f" '-preset', 'ultrafast', {marker!r}], timeout=600)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 20
+        while not _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_with(marker), "ffmpeg did not start"
+        worker.kill()
+        worker.wait()
+        deadline = time.monotonic() + 5
+        while _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_with(marker), "ffmpeg outlived its killed worker"
+    finally:
+        worker.kill()
+        for pid in _processes_with(marker):
+            os.kill(pid, signal.SIGKILL)

@@ -18,10 +18,12 @@ Exceptions::
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -133,6 +135,14 @@ class SubprocessRunner:
         )
 
 
+@functools.cache
+def _death_signal_wrapper() -> tuple[str, ...]:
+    """`setpriv --pdeathsig KILL` (util-linux) when available: it sets the signal, then
+    execs ffmpeg in the same process, so `Popen.kill` still reaches ffmpeg."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return (setpriv, "--pdeathsig", "KILL") if setpriv else ()
+
+
 def run_ffmpeg(
     args: Sequence[str],
     *,
@@ -148,10 +158,12 @@ def run_ffmpeg(
     deadline; killing closes stdout, which ends the read loop.
     """
     exe = binary or find_ffmpeg()
-    # Backstop for an orphan: if this worker is SIGKILLed, the timer dies with it, but the
-    # kernel still stops ffmpeg once it has used this much CPU time (all threads count).
+    # If this worker is SIGKILLed, the timer dies with it: `setpriv --pdeathsig` makes the
+    # kernel kill ffmpeg at once when the thread that started it is gone; where there is
+    # no setpriv, ffmpeg still stops once it has used this much CPU time (all threads).
     cpu_limit = math.ceil(max(timeout, 1.0) * ((os.cpu_count() or 1) + 1) + 30)
     cmd = [
+        *_death_signal_wrapper(),
         exe,
         "-hide_banner",
         "-nostdin",
