@@ -12,7 +12,10 @@ from leadreel.models.base import Base, TimestampMixin
 
 class Company(TimestampMixin, Base):
     __tablename__ = "companies"
-    __table_args__ = (Index("ix_companies_domain", "domain"), Index("ix_companies_name_key", "name_key"))
+    __table_args__ = (
+        Index("ix_companies_domain", "domain"),
+        Index("ix_companies_name_key", "name_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), default="")

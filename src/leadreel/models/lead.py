@@ -48,11 +48,14 @@ class Lead(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(30), default="new")
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
 
     company: Mapped[Company | None] = relationship(lazy="joined")
 
     @property
     def display_name(self) -> str:
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return name or self.full_name or (self.company.name if self.company else "") or self.email or f"Lead {self.id}"
+        company = self.company.name if self.company else ""
+        return name or self.full_name or company or self.email or f"Lead {self.id}"

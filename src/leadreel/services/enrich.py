@@ -93,7 +93,8 @@ def enrich_batch(
     if report.failed:
         batch.warnings = [
             *(batch.warnings or []),
-            f"The AI could not read the notes of {report.failed} lead(s); their fields were left as imported.",
+            f"The AI could not read the notes of {report.failed} lead(s); "
+            "their fields were left as imported.",
         ]
     if report.skipped_over_cap:
         batch.warnings = [

@@ -1,4 +1,5 @@
-"""Route-side use of the permission check: one decorator and a loader that 404s what you may not see."""
+"""Route-side use of the permission check: one decorator, and a loader that 404s what the
+user may not see."""
 
 from __future__ import annotations
 
