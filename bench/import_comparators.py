@@ -13,7 +13,7 @@ from typing import Any
 # The import's SQLite settings (page cache, temp store) and its rows per transaction,
 # given to the raw floor too so that it stays a floor; imported here, outside the timed
 # part of a child run.
-from leadreel.services.importing.importer import CHUNK_SIZE, SQLITE_TRANSACTION_ROWS
+from leadreel.services.importing.batch import CHUNK_SIZE, SQLITE_TRANSACTION_ROWS
 from leadreel.services.importing.writer import SQLITE_IMPORT_PRAGMAS
 
 

@@ -215,6 +215,7 @@ def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_row
     session, settings, write_csv, monkeypatch
 ) -> None:
     """Two chunks per transaction: a crash in the second transaction keeps the first."""
+    from leadreel.services.importing import batch as batch_module
     from leadreel.services.importing import importer
 
     rows = "".join(f"P{i},Q{i},p{i}@acme{i % 7}.com,Acme{i % 7},,,,\n" for i in range(50))
@@ -231,7 +232,7 @@ def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_row
         status="queued",
     )
     session.commit()
-    original = importer.write_chunk
+    original = batch_module.write_chunk
     calls = []
 
     def flaky(conn, run, chunk, now):  # dies while writing the third chunk
@@ -240,10 +241,10 @@ def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_row
             raise RuntimeError("worker died")
         original(conn, run, chunk, now)
 
-    monkeypatch.setattr(importer, "write_chunk", flaky)
+    monkeypatch.setattr(batch_module, "write_chunk", flaky)
     with pytest.raises(RuntimeError):
         importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
-    monkeypatch.setattr(importer, "write_chunk", original)
+    monkeypatch.setattr(batch_module, "write_chunk", original)
     session.rollback()
     assert batch.counts["last_line"] == 21 and count(session, Lead) == 20
     counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
@@ -287,6 +288,7 @@ def test_counts_stay_exact_when_a_crashed_import_resumes(
     session, settings, write_csv, monkeypatch
 ) -> None:
     """A lead and a company matched before the crash and again after it count once."""
+    from leadreel.services.importing import batch as batch_module
     from leadreel.services.importing import importer
 
     import_file(session, settings, write_csv(HEAD + "Old,Timer,old@acme.com,Acme,acme.com,,,\n"))
@@ -307,7 +309,7 @@ def test_counts_stay_exact_when_a_crashed_import_resumes(
         status="queued",
     )
     session.commit()
-    original = importer.write_chunk
+    original = batch_module.write_chunk
     calls = []
 
     def dies_on_the_third_chunk(conn, run, chunk, now):
@@ -316,10 +318,10 @@ def test_counts_stay_exact_when_a_crashed_import_resumes(
             raise RuntimeError("worker died")
         original(conn, run, chunk, now)
 
-    monkeypatch.setattr(importer, "write_chunk", dies_on_the_third_chunk)
+    monkeypatch.setattr(batch_module, "write_chunk", dies_on_the_third_chunk)
     with pytest.raises(RuntimeError):
         importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)
-    monkeypatch.setattr(importer, "write_chunk", original)
+    monkeypatch.setattr(batch_module, "write_chunk", original)
     session.rollback()
     assert batch.counts["last_line"] == 21  # lines 2-21 committed; line 22 comes after
     counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)

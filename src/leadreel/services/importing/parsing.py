@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from charset_normalizer import from_bytes
 
@@ -68,6 +68,26 @@ class FileFormat:
     delimiter: str | None
     header_line: int  # 1-based physical line (CSV) or sheet row (XLSX) of the header
     headers: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON for the batch row (`ImportBatch.file_format`)."""
+        return {
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "header_line": self.header_line,
+            "headers": list(self.headers),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileFormat:
+        return cls(
+            kind=data["kind"],
+            encoding=data.get("encoding"),
+            delimiter=data.get("delimiter"),
+            header_line=int(data["header_line"]),
+            headers=tuple(data["headers"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

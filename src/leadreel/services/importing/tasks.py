@@ -1,6 +1,6 @@
 """The `import_csv` task type: runs a confirmed import batch in a worker.
 
-Why the body is thin: everything an import does lives in `importer.run_batch`, which
+Why the body is thin: everything an import does lives in `batch.run_batch`, which
 commits per chunk and records the last committed line in the batch. A retried attempt
 (after a crash or a lost worker) therefore resumes after that line instead of
 importing rows twice. A file that cannot be read is a permanent failure (the batch
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from leadreel.config import Settings, load_settings
 from leadreel.models import ImportBatch, User
-from leadreel.services.importing.importer import run_batch
+from leadreel.services.importing.batch import run_batch
 from leadreel.services.importing.parsing import ImportFileError
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.registry import PRIORITY_IMPORT, task_type

@@ -22,13 +22,17 @@ from leadreel.config import Settings
 from leadreel.models import ImportBatch, SavedMapping
 from leadreel.services.importing.importer import (
     apply_mapping,
-    format_from_dict,
     limits_for,
     new_batch,
     propose_for_file,
 )
 from leadreel.services.importing.mapping import ColumnMapping, header_signature
-from leadreel.services.importing.parsing import FileLimitError, ImportFileError, read_sample
+from leadreel.services.importing.parsing import (
+    FileFormat,
+    FileLimitError,
+    ImportFileError,
+    read_sample,
+)
 from leadreel.services.importing.pieces import count_records
 from leadreel.services.permissions import Actor, require
 
@@ -98,7 +102,7 @@ def create_batch(
 
 def preview(settings: Settings, batch: ImportBatch, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
     """First rows and the mapping of a batch, for the preview page."""
-    fmt = format_from_dict(batch.file_format)
+    fmt = FileFormat.from_dict(batch.file_format)
     sample = read_sample(Path(batch.stored_path), fmt, rows, limits=limits_for(settings))
     return {
         "headers": list(fmt.headers),

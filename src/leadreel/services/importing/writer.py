@@ -275,7 +275,7 @@ def insert_leads(conn: Connection, rows: list[tuple[Any, ...]], now: datetime) -
     On SQLite the rows of a chunk go in email order: inserts in key order touch the
     email index's pages one after another instead of at random, which more than halves
     the time a million-row import spends writing. So on SQLite the leads of one chunk
-    (up to `importer.SQLITE_CHUNK_SIZE` rows) get their ids in email order, not in file
+    (up to `batch.SQLITE_CHUNK_SIZE` rows) get their ids in email order, not in file
     order. (Giving them ids in file order while inserting in email order was measured:
     it scatters the table's own inserts and costs a sixth of the import's time.)
     """
