@@ -207,6 +207,16 @@ def merge_fields(existing: Mapping[str, Any], incoming: Mapping[str, Any]) -> Me
     return MergeResult(merged, previous, conflicts)
 
 
+def fill_from(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> None:
+    """Apply a `merge_fields` result to `current`; `previous` keeps each field's first old value."""
+    for key, old in result.previous.items():
+        previous.setdefault(key, old)
+        current[key] = result.merged[key]
+
+
+# ---- leads --------------------------------------------------------------------------
+
+
 # ---- in-memory index --------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Match one chunk of prepared rows against the database and write it.
 
-Why per chunk, with the database as the only memory: leads and companies created by
+Companies are resolved first (`companies`), then the leads, here. Why per chunk, with
+the database as the memory: leads and companies created by
 earlier chunks are already in the database, so one set of `IN` queries per chunk
 finds both the records the database held before the import *and* the ones this file
 created a moment ago. In-file and against-database matching are the same mechanism
@@ -22,9 +23,7 @@ Rules (issue 4):
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,124 +31,21 @@ from sqlalchemy import Connection
 
 from leadreel.services.dedupe import (
     DedupeIndex,
-    company_key_domain,
+    fill_from,
     lead_email_key,
     linkedin_key,
     merge_fields,
-    normalize_company_name,
     person_company_key,
 )
 from leadreel.services.importing import writer as w
+from leadreel.services.importing.companies import write_companies
 from leadreel.services.importing.prepare import LINKEDIN_ROOT, PreparedRow
+from leadreel.services.importing.run_state import ImportRun
+
+__all__ = ["ImportRun", "lead_person_key", "write_chunk"]
 
 _NAME_FIELDS = ("first_name", "last_name", "full_name")
-_COMPANY_COLUMN_NAMES = tuple(w.COMPANY_COLUMNS.values())  # `PreparedRow.company` order
-_COLUMN_BITS = {col: 1 << i for i, col in enumerate(_COMPANY_COLUMN_NAMES)}
 _PERSON_KEY_MAX = w.LEADS.c.person_key.type.length  # type: ignore[attr-defined]
-#: Extra bits of `ImportRun.company_mask` beside one bit per company column.
-_HAS_DOMAIN = 1 << 40
-_OWN = 1 << 41
-#: Companies remembered across chunks before the memory is cleared and starts again.
-MAX_REMEMBERED_COMPANIES = 250_000
-
-
-@dataclass
-class ImportRun:
-    """What one import knows across chunks: who, which batch, running counts."""
-
-    batch_id: int
-    owner_id: int | None
-    #: Restrict lead matching to this owner's leads (a rep); None matches every lead.
-    match_owner_id: int | None
-    counts: Counter[str] = field(default_factory=Counter)
-    #: Records that existed before the import and that it matched or changed. Matches
-    #: are written as `ImportChange(action="matched")` when first seen, so a resumed run
-    #: reloads these sets (`load_matches`) and counts each record once.
-    matched_companies: set[int] = field(default_factory=set)
-    matched_leads: set[int] = field(default_factory=set)
-    updated_companies: set[int] = field(default_factory=set)
-    updated_leads: set[int] = field(default_factory=set)
-    _unrecorded: dict[str, list[int]] = field(default_factory=lambda: {"lead": [], "company": []})
-    #: Companies this run has resolved (created or matched), so later chunks need no
-    #: database read for them: key -> id, and id -> filled columns (one bit each, see
-    #: `PreparedRow.company_mask`) plus _HAS_DOMAIN and _OWN (created by this batch).
-    company_by_domain: dict[str, int] = field(default_factory=dict)
-    company_by_name: dict[str, int] = field(default_factory=dict)
-    company_mask: dict[int, int] = field(default_factory=dict)
-
-    def cached_company(self, domain: str | None, name: str | None) -> int | None:
-        """The company these keys resolve to, by the rules of `DedupeIndex.find`.
-
-        A name hit counts unless the row has a domain and the company another one: had
-        the company this domain, `company_by_domain` would have found it first.
-        """
-        if domain and (cid := self.company_by_domain.get(domain)) is not None:
-            return cid
-        if name and (cid := self.company_by_name.get(name)) is not None:
-            if domain is None or not self.company_mask[cid] & _HAS_DOMAIN:
-                return cid
-        return None
-
-    def remember_company(self, cid: int, values: Mapping[str, Any], own: bool) -> None:
-        if len(self.company_mask) >= MAX_REMEMBERED_COMPANIES:
-            self.company_by_domain.clear()
-            self.company_by_name.clear()
-            self.company_mask.clear()
-        domain = company_key_domain(values.get("domain") or values.get("website"))
-        name = values.get("name_key") or None
-        mask = _OWN if own else 0
-        if domain:
-            self.company_by_domain.setdefault(domain, cid)
-            mask |= _HAS_DOMAIN
-        if name:
-            self.company_by_name.setdefault(name, cid)
-        filled = [col for col, v in values.items() if v and col in _COLUMN_BITS]
-        self.company_mask[cid] = mask | sum(map(_COLUMN_BITS.__getitem__, filled))
-
-    def unrecorded(self, entity: str, ident: int) -> None:
-        """A record matched for the first time in this run: written by `record_matches`."""
-        self._unrecorded[entity].append(ident)
-
-    def record_matches(self, conn: Connection) -> None:
-        for entity, ids in self._unrecorded.items():
-            w.record_changes(conn, self.batch_id, entity, [(i, {}) for i in ids], "matched")
-            ids.clear()
-
-    def load_matches(self, conn: Connection) -> None:
-        """After a crash: what the committed part of this batch matched and changed."""
-        sets = {
-            ("lead", "matched"): self.matched_leads,
-            ("lead", "updated"): self.updated_leads,
-            ("company", "matched"): self.matched_companies,
-            ("company", "updated"): self.updated_companies,
-        }
-        for entity, ident, action in w.recorded_changes(conn, self.batch_id):
-            if (entity, action) in sets:
-                sets[entity, action].add(ident)
-        self.matched_leads |= self.updated_leads
-        self.matched_companies |= self.updated_companies
-
-    def summary(self) -> dict[str, int]:
-        """The report's counts; `*_total` = distinct records the file's rows resolved to."""
-        c = self.counts
-        out = {
-            k: int(c[k])
-            for k in (
-                "rows_read",
-                "rows_rejected",
-                "leads_created",
-                "duplicates_merged",
-                "companies_created",
-                "warnings",
-            )
-        }
-        out["leads_matched"] = len(self.matched_leads)
-        out["leads_updated"] = len(self.updated_leads)
-        out["companies_matched"] = len(self.matched_companies)
-        out["companies_updated"] = len(self.updated_companies)
-        out["leads_total"] = out["leads_created"] + out["leads_matched"]
-        out["companies_total"] = out["companies_created"] + out["companies_matched"]
-        return out
 
 
 def lead_person_key(lead: Mapping[str, Any], company_id: int | None) -> str | None:
@@ -178,157 +74,12 @@ def write_chunk(conn: Connection, run: ImportRun, rows: list[PreparedRow], now: 
     run.counts["rows_rejected"] += len(rows) - len(ok)
     run.counts["warnings"] += sum(len(r.warnings) for r in ok)
     if ok:
-        company_ids = _write_companies(conn, run, ok, now)
+        company_ids = write_companies(conn, run, ok, now)
         _write_leads(conn, run, ok, company_ids, now)
         run.record_matches(conn)
 
 
 # ---- companies --------------------------------------------------------------------
-
-
-_MASK_COLUMNS: dict[int, tuple[str, ...]] = {}
-
-
-def _company_values(r: PreparedRow) -> dict[str, Any]:
-    """The row's company as {column: value}, filled columns only."""
-    columns = _MASK_COLUMNS.get(r.company_mask)
-    if columns is None:
-        columns = _MASK_COLUMNS[r.company_mask] = tuple(
-            col for i, col in enumerate(_COMPANY_COLUMN_NAMES) if r.company_mask >> i & 1
-        )
-    return dict(zip(columns, r.company, strict=True))
-
-
-def _write_companies(
-    conn: Connection, run: ImportRun, rows: list[PreparedRow], now: datetime
-) -> list[int | None]:
-    # Rows of a company resolved by an earlier chunk that bring nothing new need no read.
-    ids: list[int | None] = [None] * len(rows)
-    slow: list[int] = []
-    cached, masks, matched = run.cached_company, run.company_mask, run.matched_companies
-    for i, r in enumerate(rows):
-        if r.domain_key is None and r.name_key is None:
-            continue
-        cid = cached(r.domain_key, r.name_key)
-        if cid is not None:
-            known = masks[cid]
-            if not r.company_mask & ~known:
-                ids[i] = cid
-                if not known & _OWN and cid not in matched:
-                    matched.add(cid)
-                    run.unrecorded("company", cid)
-                continue
-        slow.append(i)
-    if slow:
-        _resolve_companies(conn, run, rows, slow, ids, now)
-    return ids
-
-
-def _resolve_companies(
-    conn: Connection,
-    run: ImportRun,
-    rows: list[PreparedRow],
-    slow: list[int],
-    ids: list[int | None],
-    now: datetime,
-) -> None:
-    """Match the `slow` rows' companies against the database and each other; fill `ids`."""
-    # Domain first; names are looked up only for rows whose domain the database lacks
-    # (a row whose domain is found matches by domain, whatever its name finds).
-    domains = {d for i in slow if (d := rows[i].domain_key)}
-    by_domain = w.fetch_by(conn, w.COMPANIES, "domain", domains)
-    found = {company_key_domain(c["domain"] or c["website"]) for c in by_domain}
-    names = {r.name_key for i in slow if (r := rows[i]).name_key and r.domain_key not in found}
-    index = DedupeIndex(("domain", "name"))
-    existing: dict[int, dict[str, Any]] = {}
-    for c in sorted(
-        (*by_domain, *w.fetch_by(conn, w.COMPANIES, "name_key", names)), key=lambda c: c["id"]
-    ):
-        if c["id"] in existing:
-            continue
-        existing[c["id"]] = c
-        index.add(
-            ("db", c["id"]),
-            (company_key_domain(c["domain"] or c["website"]), c["name_key"] or None),
-        )
-    new: dict[Any, dict[str, Any]] = {}
-    merged_db: dict[int, dict[str, Any]] = {}
-    previous: dict[int, dict[str, Any]] = {}
-    refs: dict[int, Any] = {}
-    for i in slow:
-        r = rows[i]
-        values = _company_values(r)
-        ref, created = index.match_or_add(("new", i), (r.domain_key, r.name_key))
-        refs[i] = ref
-        if created:
-            values.update(
-                name_key=(r.name_key or "")[:300],
-                inferred=list(r.company_inferred),
-                created_by_batch_id=run.batch_id,
-                owner_id=run.owner_id,
-            )
-            new[ref] = values
-        elif ref[0] == "new":
-            target = new[ref]
-            target.update(merge_fields(target, values).merged)
-            target["name_key"] = (
-                target["name_key"] or normalize_company_name(target.get("name")) or ""
-            )
-        else:
-            cid = ref[1]
-            current = merged_db.setdefault(cid, dict(existing[cid]))
-            if not _fills_something(current, values):
-                continue
-            result = merge_fields(current, values)
-            if result.previous:
-                prev = previous.setdefault(cid, {})
-                _fill(current, result, prev)
-                if "name" in result.previous and not current.get("name_key"):
-                    prev.setdefault("name_key", existing[cid]["name_key"])
-                    current["name_key"] = (normalize_company_name(current["name"]) or "")[:300]
-    created_ids = w.insert_companies(conn, list(new.values()), now)
-    real = dict(zip(new.keys(), created_ids, strict=True))
-    run.counts["companies_created"] += len(created_ids)
-    for ref, rid in real.items():
-        run.remember_company(rid, new[ref], own=True)
-    for cid in {ref[1] for ref in refs.values() if ref[0] == "db"}:
-        mine = existing[cid]["created_by_batch_id"] == run.batch_id
-        run.remember_company(cid, merged_db.get(cid, existing[cid]), own=mine)
-        if not mine and cid not in run.matched_companies:
-            run.matched_companies.add(cid)
-            run.unrecorded("company", cid)
-    own = {cid for cid in previous if existing[cid]["created_by_batch_id"] == run.batch_id}
-    changes = [(cid, {k: merged_db[cid][k] for k in prev}) for cid, prev in previous.items()]
-    w.update_rows(conn, w.COMPANIES, changes, now)
-    w.record_changes(
-        conn,
-        run.batch_id,
-        "company",
-        [(cid, prev) for cid, prev in previous.items() if cid not in own],
-    )
-    run.updated_companies.update(cid for cid in previous if cid not in own)
-    for i, ref in refs.items():
-        ids[i] = real[ref] if ref[0] == "new" else ref[1]
-
-
-def _fills_something(current: Mapping[str, Any], incoming: Mapping[str, Any]) -> bool:
-    """Cheap pre-check: would `merge_fields` fill any empty field? (most repeats fill none)."""
-    for key, value in incoming.items():
-        if value is not None and value != "":
-            old = current.get(key)
-            if old is None or old == "" or (isinstance(old, str) and not old.strip()):
-                return True
-    return False
-
-
-def _fill(current: dict[str, Any], result: Any, previous: dict[str, Any]) -> None:
-    """Apply a merge result to `current`, keeping the first previous value of each field."""
-    for key, old in result.previous.items():
-        previous.setdefault(key, old)
-        current[key] = result.merged[key]
-
-
-# ---- leads --------------------------------------------------------------------------
 
 
 def _write_leads(
@@ -435,7 +186,7 @@ def _merge_into(
     """Fill `current`'s empty fields (and extra keys) from one more row of the same lead."""
     result = merge_fields(current, values)
     prev = previous if previous is not None else {}
-    _fill(current, result, prev)
+    fill_from(current, result, prev)
     filled_inferred = [k for k in r.inferred if k in result.previous]
     if filled_inferred:
         prev.setdefault("inferred", list(current.get("inferred") or []))
