@@ -120,54 +120,45 @@ def preparer_for(path: Path) -> tuple[list[Column], RowPreparer]:
     return columns, RowPreparer(columns, "US", column_lengths())
 
 
-def test_pool_processes_give_the_in_process_rows_in_order(write_file) -> None:
-    path = write_file(HEAD + body(230) + "A,B,not-an-email,x\n" + ",,,\n" + "A,B\n")
-    fmt = sniff(path)
-    columns, preparer = preparer_for(path)
-    pieces = scan(path, fmt, Limits(), 17).pieces
-    assert pieces is not None and len(pieces) > 10
-    expected = [prepare_work(preparer, path, fmt, p) for p in pieces]
-    got = list(
+def run_pool(path: Path, work, *, file: Path | None = None, **options) -> list:
+    """Everything `pool.prepare_all` yields for `work` (pieces of `path`'s format)."""
+    columns, _ = preparer_for(path)
+    return list(
         pool.prepare_all(
-            pieces,
+            work,
             columns=columns,
             region="US",
             lengths=column_lengths(),
-            path=path,
-            fmt=fmt,
-            workers=2,
-            ahead=3,
+            path=file or path,
+            fmt=sniff(path),
+            **options,
         )
     )
+
+
+def test_pool_processes_give_the_in_process_rows_in_order(write_file) -> None:
+    path = write_file(HEAD + body(230) + "A,B,not-an-email,x\n" + ",,,\n" + "A,B\n")
+    fmt = sniff(path)
+    _, preparer = preparer_for(path)
+    pieces = scan(path, fmt, Limits(), 17).pieces
+    assert pieces is not None and len(pieces) > 10
+    expected = [prepare_work(preparer, path, fmt, p) for p in pieces]
+    got = run_pool(path, pieces, workers=2, ahead=3)
     assert got == expected
     assert any(r.error for chunk in got for r in chunk)  # rejected rows come back too
 
 
 def test_pool_error_names_the_piece(write_file) -> None:
     path = write_file(HEAD + body(20))
-    fmt = sniff(path)
-    columns, _ = preparer_for(path)
     gone = Piece(10**9, 10**9 + 10, 99)  # past the end of the file: reads nothing...
     missing = path.with_name("gone.csv")  # ...but this file does not exist at all
     with pytest.raises(pool.PoolError, match="piece 0 failed: FileNotFoundError"):
-        list(
-            pool.prepare_all(
-                [gone],
-                columns=columns,
-                region="US",
-                lengths=column_lengths(),
-                path=missing,
-                fmt=fmt,
-                workers=1,
-            )
-        )
+        run_pool(path, [gone], file=missing, workers=1)
 
 
 def test_pool_child_death_is_an_error_not_a_hang(write_file, monkeypatch) -> None:
     path = write_file(HEAD + body(20))
-    fmt = sniff(path)
-    columns, _ = preparer_for(path)
-    pieces = scan(path, fmt, Limits(), 5).pieces
+    pieces = scan(path, sniff(path), Limits(), 5).pieces
     started: list[pool._Child] = []
     real_submit = pool._Child.submit
 
@@ -180,18 +171,7 @@ def test_pool_child_death_is_an_error_not_a_hang(write_file, monkeypatch) -> Non
 
     monkeypatch.setattr(pool._Child, "submit", submit_then_kill)
     with pytest.raises(pool.PoolError, match="normalising process"):
-        list(
-            pool.prepare_all(
-                pieces,
-                columns=columns,
-                region="US",
-                lengths=column_lengths(),
-                path=path,
-                fmt=fmt,
-                workers=1,
-                ahead=1,
-            )
-        )
+        run_pool(path, pieces, workers=1, ahead=1)
     assert started and started[0].proc.returncode is not None
 
 

@@ -42,6 +42,41 @@ def count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+def queued_batch(session, settings, path):
+    """A confirmed, not yet run batch of `path` with its proposed mapping."""
+    from leadreel.services.importing import importer
+
+    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
+    batch = importer.new_batch(
+        session,
+        name="r",
+        path=path,
+        filename=path.name,
+        fmt=fmt,
+        columns=proposal.columns,
+        owner=None,
+        status="queued",
+    )
+    session.commit()
+    return batch
+
+
+def die_on_chunk(monkeypatch, n: int) -> None:
+    """Make the n-th `write_chunk` call of the next import raise, like a dying worker."""
+    from leadreel.services.importing import batch as batch_module
+
+    original, calls = batch_module.write_chunk, []
+
+    def flaky(conn, run, chunk, now):
+        calls.append(1)
+        if len(calls) == n:
+            monkeypatch.setattr(batch_module, "write_chunk", original)
+            raise RuntimeError("worker died")
+        original(conn, run, chunk, now)
+
+    monkeypatch.setattr(batch_module, "write_chunk", flaky)
+
+
 def test_in_file_duplicates_merge(session, settings, write_csv) -> None:
     path = write_csv(
         HEAD
@@ -182,19 +217,7 @@ def test_resumed_run_does_not_duplicate(session, settings, write_csv) -> None:
     from leadreel.services.importing import importer
 
     rows = "".join(f"P{i},Q{i},p{i}@acme{i % 7}.com,Acme{i % 7},,,,\n" for i in range(30))
-    path = write_csv(HEAD + rows)
-    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
-    batch = importer.new_batch(
-        session,
-        name="r",
-        path=path,
-        filename="r.csv",
-        fmt=fmt,
-        columns=proposal.columns,
-        owner=None,
-        status="queued",
-    )
-    session.commit()
+    batch = queued_batch(session, settings, write_csv(HEAD + rows))
 
     def crash(fraction: float) -> None:
         if fraction > 0.3:
@@ -215,36 +238,13 @@ def test_crash_inside_a_transaction_of_several_chunks_loses_only_uncommitted_row
     session, settings, write_csv, monkeypatch
 ) -> None:
     """Two chunks per transaction: a crash in the second transaction keeps the first."""
-    from leadreel.services.importing import batch as batch_module
     from leadreel.services.importing import importer
 
     rows = "".join(f"P{i},Q{i},p{i}@acme{i % 7}.com,Acme{i % 7},,,,\n" for i in range(50))
-    path = write_csv(HEAD + rows)
-    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
-    batch = importer.new_batch(
-        session,
-        name="r",
-        path=path,
-        filename="r.csv",
-        fmt=fmt,
-        columns=proposal.columns,
-        owner=None,
-        status="queued",
-    )
-    session.commit()
-    original = batch_module.write_chunk
-    calls = []
-
-    def flaky(conn, run, chunk, now):  # dies while writing the third chunk
-        calls.append(len(chunk))
-        if len(calls) == 3:
-            raise RuntimeError("worker died")
-        original(conn, run, chunk, now)
-
-    monkeypatch.setattr(batch_module, "write_chunk", flaky)
+    batch = queued_batch(session, settings, write_csv(HEAD + rows))
+    die_on_chunk(monkeypatch, 3)
     with pytest.raises(RuntimeError):
         importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
-    monkeypatch.setattr(batch_module, "write_chunk", original)
     session.rollback()
     assert batch.counts["last_line"] == 21 and count(session, Lead) == 20
     counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=20)
@@ -288,7 +288,6 @@ def test_counts_stay_exact_when_a_crashed_import_resumes(
     session, settings, write_csv, monkeypatch
 ) -> None:
     """A lead and a company matched before the crash and again after it count once."""
-    from leadreel.services.importing import batch as batch_module
     from leadreel.services.importing import importer
 
     import_file(session, settings, write_csv(HEAD + "Old,Timer,old@acme.com,Acme,acme.com,,,\n"))
@@ -296,32 +295,10 @@ def test_counts_stay_exact_when_a_crashed_import_resumes(
     rows += [f"P{i},Q{i},p{i}@beta{i}.io,Beta{i},,,,\n" for i in range(19)]
     rows += ["Old,Timer,OLD@acme.com,Acme,acme.com,,CEO,\n"]  # the same lead, line 22
     rows += [f"R{i},S{i},r{i}@gamma{i}.io,Gamma{i},,,,\n" for i in range(8)]
-    path = write_csv(HEAD + "".join(rows), name="again.csv")
-    fmt, _s, proposal = importer.propose_for_file(session, settings, path)
-    batch = importer.new_batch(
-        session,
-        name="r",
-        path=path,
-        filename="again.csv",
-        fmt=fmt,
-        columns=proposal.columns,
-        owner=None,
-        status="queued",
-    )
-    session.commit()
-    original = batch_module.write_chunk
-    calls = []
-
-    def dies_on_the_third_chunk(conn, run, chunk, now):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("worker died")
-        original(conn, run, chunk, now)
-
-    monkeypatch.setattr(batch_module, "write_chunk", dies_on_the_third_chunk)
+    batch = queued_batch(session, settings, write_csv(HEAD + "".join(rows), name="again.csv"))
+    die_on_chunk(monkeypatch, 3)
     with pytest.raises(RuntimeError):
         importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)
-    monkeypatch.setattr(batch_module, "write_chunk", original)
     session.rollback()
     assert batch.counts["last_line"] == 21  # lines 2-21 committed; line 22 comes after
     counts = importer.run_batch(session, settings, batch, chunk_size=10, transaction_rows=10)

@@ -200,17 +200,7 @@ def _start(
         match_owner_id=None if match_all or user is None else user.id,
     )
     if plan.resume_after:
-        counts = batch.counts or {}
-        for key in (
-            "rows_read",
-            "rows_rejected",
-            "leads_created",
-            "duplicates_merged",
-            "companies_created",
-            "warnings",
-        ):
-            run.counts[key] = int(counts.get(key, 0))
-        run.load_matches(session.connection())
+        run.resume(session.connection(), batch.counts or {})
         if commit:
             session.commit()  # the same: end the reads before the first write
     batch.status = "running"

@@ -21,6 +21,15 @@ _COLUMN_BITS = {col: 1 << i for i, col in enumerate(COMPANY_COLUMN_NAMES)}
 #: Extra bits of `ImportRun.company_mask` beside one bit per company column.
 HAS_DOMAIN = 1 << 40
 OWN = 1 << 41
+#: Counts kept as numbers (matches and updates are counted from sets of ids).
+COUNTED = (
+    "rows_read",
+    "rows_rejected",
+    "leads_created",
+    "duplicates_merged",
+    "companies_created",
+    "warnings",
+)
 #: Companies remembered across chunks before the memory is cleared and starts again.
 MAX_REMEMBERED_COMPANIES = 250_000
 
@@ -87,8 +96,14 @@ class ImportRun:
             w.record_changes(conn, self.batch_id, entity, [(i, {}) for i in ids], "matched")
             ids.clear()
 
+    def resume(self, conn: Connection, counts: Mapping[str, Any]) -> None:
+        """After a crash: the counts and the matches of the committed part of the batch."""
+        for key in COUNTED:
+            self.counts[key] = int(counts.get(key, 0))
+        self.load_matches(conn)
+
     def load_matches(self, conn: Connection) -> None:
-        """After a crash: what the committed part of this batch matched and changed."""
+        """What the committed part of this batch matched and changed."""
         sets = {
             ("lead", "matched"): self.matched_leads,
             ("lead", "updated"): self.updated_leads,
@@ -103,18 +118,7 @@ class ImportRun:
 
     def summary(self) -> dict[str, int]:
         """The report's counts; `*_total` = distinct records the file's rows resolved to."""
-        c = self.counts
-        out = {
-            k: int(c[k])
-            for k in (
-                "rows_read",
-                "rows_rejected",
-                "leads_created",
-                "duplicates_merged",
-                "companies_created",
-                "warnings",
-            )
-        }
+        out = {k: int(self.counts[k]) for k in COUNTED}
         out["leads_matched"] = len(self.matched_leads)
         out["leads_updated"] = len(self.updated_leads)
         out["companies_matched"] = len(self.matched_companies)
