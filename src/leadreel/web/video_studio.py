@@ -2,9 +2,11 @@
 
 Nested in the ``videos`` blueprint (endpoints ``videos.studio.*``, URLs under ``/videos``).
 Uploads are validated by the library service before they are accepted; template specs are
-validated by the template store, whose per-field errors the editor shows next to the JSON.
-The live preview is composed in the browser (``static/videos.js``) from the lead data this
-module serves; "render a real preview" queues a low-res render task.
+validated by the template store, whose per-field errors the editor shows next to each field.
+The editor's form is generated in the browser (``static/template_editor.js``) from the
+options the store derives from the pydantic model, and posts the same JSON spec as the
+"Advanced (JSON)" box; the live preview (``static/template_preview.js``) is composed from
+the lead data this module serves; "render a real preview" queues a low-res render task.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ def templates():  # type: ignore[no-untyped-def]
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
 @require("templates.manage")
 def template_edit(template_id: int | None = None):  # type: ignore[no-untyped-def]
-    """Edit a template's JSON with per-field errors and a live preview of one lead."""
+    """Edit a template (form or JSON) with per-field errors and a live preview of one lead."""
     row = (
         call_service(lambda: template_store.get_template(db.session, template_id))
         if template_id
@@ -198,6 +200,7 @@ def template_edit(template_id: int | None = None):  # type: ignore[no-untyped-de
         errors=errors,
         leads=leads,
         assets=library.list_media(db.session),
+        editor=dict(template_store.editor_options(db.session), errors=errors),
     ), (400 if errors else 200)
 
 

@@ -12,23 +12,41 @@ version it was rendered with, and the renderer's segment cache is keyed by it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadreel.errors import NotFound, ValidationError
+from leadreel.models import Lead
 from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.videos import library
 from leadreel.services.videos.screenshots import CaptureResult
 from leadreel.services.videos.templates import (
     DEFAULT_TEMPLATE,
+    XFADE_TRANSITIONS,
     AudioOverImageSegment,
     PipSegment,
+    Segment,
+    TextOverlay,
     VideoTemplate,
 )
+
+#: The output sizes the editor offers (the first is OutputSpec's default); any other even
+#: size stays possible through the JSON.
+OUTPUT_PRESETS: tuple[dict[str, Any], ...] = (
+    {"key": "720p", "label": "HD 720p · 1280 × 720", "width": 1280, "height": 720},
+    {"key": "1080p", "label": "Full HD 1080p · 1920 × 1080", "width": 1920, "height": 1080},
+    {"key": "square", "label": "Square · 1080 × 1080", "width": 1080, "height": 1080},
+    {"key": "vertical", "label": "Vertical · 1080 × 1920", "width": 1080, "height": 1920},
+)
+
+# VideoTemplate's cross-segment checks name the field in their message, as in
+# "segments[2].transition: the last segment ...": that name is the error's real loc.
+_NAMED_LOC = re.compile(r"^segments\[(\d+)\]((?:\.[a-z_]+)*): (.+)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ def _field_error(err: Any) -> FieldError:
     if len(loc) >= 3 and loc[0] == "segments" and loc[2] in tags:
         del loc[2]
     message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if not loc and (named := _NAMED_LOC.match(message)):
+        return FieldError(f"segments.{named[1]}{named[2]}", named[3])
     return FieldError(".".join(loc), message)
 
 
@@ -113,6 +133,45 @@ def _store(model: VideoTemplate) -> dict[str, Any]:
 def editable_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec as the editor shows it: name and version belong to the row, not the JSON."""
     return {k: v for k, v in spec.items() if k not in ("name", "version")}
+
+
+def editor_options(session: Session) -> dict[str, Any]:
+    """Everything the form editor is generated from, as JSON-ready data.
+
+    Why from the model: the form's fields per segment type, their choices, limits and
+    defaults come from the pydantic schema and from blank models, so a change in
+    templates.py reaches the form without a JavaScript edit, and the validation that the
+    form's posted JSON goes through stays the single judge.
+    """
+    from leadreel.services.videos.pipeline import lead_variables  # pipeline imports us
+
+    segment_types = get_args(get_args(Segment)[0])
+    schema = VideoTemplate.model_json_schema()
+    return {
+        "schema": schema,
+        # Orders as lists: the page's JSON has its object keys sorted.
+        "segment_types": [cls.model_fields["type"].default for cls in segment_types],
+        "field_order": {
+            name: list(definition.get("properties", {}))
+            for name, definition in schema["$defs"].items()
+        },
+        "blank_segments": {
+            cls.model_fields["type"].default: cls(id="new", clip="new").model_dump(
+                mode="json", exclude={"id", "clip"}
+            )
+            for cls in segment_types
+        },
+        "blank_text": TextOverlay(text="Hi {first_name|there}").model_dump(mode="json"),
+        "transitions": sorted(XFADE_TRANSITIONS),
+        "presets": list(OUTPUT_PRESETS),
+        "media": [
+            {"id": str(a.id), "name": a.name, "kind": a.kind, "duration": a.duration}
+            for a in library.list_media(session)
+        ],
+        # The variables every lead has (an empty lead's keys); the preview adds the chosen
+        # lead's extra columns.
+        "variables": list(lead_variables(Lead())),
+    }
 
 
 def list_templates(session: Session) -> list[TemplateRow]:
