@@ -1,5 +1,5 @@
 """The template editor in a real browser: the live preview draws the lead's screenshot and
-the JSON editor shows server-side errors per field while typing (CSRF on, CSP enforced)."""
+the JSON box shows server-side errors per field while typing (CSRF on, CSP enforced)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def test_live_preview_and_field_errors(
     )
     assert page.locator("[data-time]").inner_text().endswith("/ 2.0 s")
 
+    page.click("[data-json-panel] > summary")  # the JSON sits in the "Advanced (JSON)" box
     spec = json.loads(page.input_value("[data-spec]"))
     spec["segments"][0]["size"] = 5
     page.fill("[data-spec]", json.dumps(spec, indent=2))
