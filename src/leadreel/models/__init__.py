@@ -10,7 +10,7 @@ from leadreel.models.lead import LEAD_FIELDS, Lead
 from leadreel.models.storage import AppSetting, DriveAccount
 from leadreel.models.tasks import ProcessingTask, WorkerRecord
 from leadreel.models.user import ROLES, User
-from leadreel.models.video import MediaAsset, Video, VideoTemplate
+from leadreel.models.video import MediaAsset, RenderRun, Video, VideoTemplate
 
 __all__ = [
     "Base",
@@ -32,6 +32,7 @@ __all__ = [
     "User",
     "ROLES",
     "MediaAsset",
+    "RenderRun",
     "Video",
     "VideoTemplate",
 ]

@@ -1,15 +1,17 @@
-"""Video templates, uploaded presenter media and the rendered video of each lead."""
+"""Video templates, uploaded presenter media, the rendered video of each lead and render runs."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadreel.models.base import Base, TimestampMixin
 
 VIDEO_STATUSES = ("queued", "capturing", "rendering", "rendered", "uploading", "ready", "failed")
+RUN_STATUSES = ("preparing", "started", "failed")
 
 
 class VideoTemplate(TimestampMixin, Base):
@@ -65,3 +67,46 @@ class Video(TimestampMixin, Base):
     )
     is_sample: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RenderRun(TimestampMixin, Base):
+    """One "start rendering" request: what was asked, and how far its fan-out task got.
+
+    The request only records this row and enqueues one ``render_fanout`` task; the task
+    creates the per-lead Video rows and chains in batches, each committed together with
+    ``cursor`` (the last lead id handled), so a retried task resumes instead of repeating.
+    ``spec`` is the template as it was when the user clicked (a later edit does not change
+    a run half-way).
+    """
+
+    __tablename__ = "render_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('preparing', 'started', 'failed')", name="status"),
+        Index("ix_render_runs_status", "status"),
+        Index("ix_render_runs_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_templates.id", ondelete="SET NULL")
+    )
+    template_version: Mapped[int] = mapped_column(default=1)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    allow_fallback: Mapped[bool] = mapped_column(default=True)
+    #: The Selection (ids, batch, search, statuses) as JSON; re-run with the user's scope.
+    selection: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    samples: Mapped[int] = mapped_column(default=0)
+    refresh: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default="preparing")
+    #: Leads matched when the user clicked; ``processed`` counts those handled since.
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    started: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    cursor: Mapped[int] = mapped_column(default=0)
+    sample_video_ids: Mapped[list[Any]] = mapped_column(default=list)
+    task_id: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
