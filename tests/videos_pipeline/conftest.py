@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from leadreel.extensions import db as _db
 from leadreel.models import Company, Lead, MediaAsset, ProcessingTask, User
-from leadreel.services.videos import library, tasks, template_store
+from leadreel.services.videos import library, runs, tasks, template_store
 from leadreel.services.videos.browser_service import close_browser
 from leadreel.services.videos.media import generate_demo_clips
 from leadreel.services.videos.screenshots import CapturedImage, CaptureResult
@@ -233,13 +233,19 @@ def fake_capture(directory: Path, *, website_source: str = "live") -> dict[str, 
     ).to_json()
 
 
-def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
-    """Run a real worker on a thread until no due video task is pending or running."""
+VIDEO_TYPES = (runs.FANOUT, tasks.SCREENSHOT, tasks.RENDER)
+
+
+def drain(
+    app: Flask, timeout: float = 60.0, concurrency: int = 1, types: tuple[str, ...] = VIDEO_TYPES
+) -> None:
+    """Run a real worker on a thread until no due task of ``types`` (by default: the run
+    fan-out, screenshots and renders) is pending or running."""
     engine = _db.engine
     assert engine is not None
     worker = Worker(
         engine,
-        types=[tasks.SCREENSHOT, tasks.RENDER],
+        types=list(types),
         settings=app.config["SETTINGS"],
         concurrency=concurrency,
         poll_interval=0.05,
@@ -259,7 +265,7 @@ def drain(app: Flask, timeout: float = 60.0, concurrency: int = 1) -> None:
                 busy = session.scalar(
                     select(func.count(ProcessingTask.id)).where(
                         ProcessingTask.status.in_(("pending", "running")),
-                        ProcessingTask.type.in_((tasks.SCREENSHOT, tasks.RENDER)),
+                        ProcessingTask.type.in_(types),
                         ProcessingTask.run_after < HELD,
                     )
                 )

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from leadreel.extensions import db
-from leadreel.models import MediaAsset, ProcessingTask, User, Video
+from leadreel.models import MediaAsset, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
-from leadreel.services.videos import pipeline, template_store
+from leadreel.services.videos import pipeline, runs, template_store
 from leadreel.services.videos.pipeline import Selection
 
 from .conftest import drain, fake_capture
@@ -102,12 +102,16 @@ def test_render_form_samples_then_approve(app, client, make_user, login, make_le
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert "1 render(s) queued; 2 waiting for your approval" in page
+    assert "Preparing 3 render(s): the first 1 as samples" in page
+    assert 'data-run-status="preparing"' in page
+    client.post("/videos/render", data={"ids": str(ids[0])})  # a second click, same lead
+    drain(app, types=(runs.FANOUT,))
+    page = client.get("/videos/").get_data(as_text=True)
+    assert "1 render(s) queued; 2 waiting for your approval of the samples" in page
+    assert "0 render(s) queued; 1 skipped (already rendering)" in page
     assert 'data-testid="samples-run"' in page
-    again = client.post("/videos/render", data={"ids": str(ids[0])}, follow_redirects=True)
-    assert "1 skipped (already rendering)" in again.get_data(as_text=True)
     with app.app_context():
-        run_id = db.session.scalars(select(ProcessingTask)).all()[-1].payload["run"]
+        run_id = db.session.scalar(select(RenderRun.id).where(RenderRun.held == 2))
     response = client.post(f"/videos/runs/{run_id}/approve", follow_redirects=True)
     assert "2 render(s) released" in response.get_data(as_text=True)
 

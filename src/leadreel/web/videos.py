@@ -21,17 +21,19 @@ from flask import (
     send_file,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from leadreel.errors import PermissionDenied, ValidationError
 from leadreel.extensions import db
-from leadreel.models import ImportBatch, Lead, Video
+from leadreel.models import ImportBatch, Lead, RenderRun, Video
 from leadreel.models import VideoTemplate as TemplateRow
-from leadreel.services.permissions import can, scope_batches, scope_leads
-from leadreel.services.videos import library, pipeline, template_store
+from leadreel.services.permissions import can, scope_batches
+from leadreel.services.videos import library, overview, pipeline, template_store
+from leadreel.services.videos import runs as render_runs
 from leadreel.services.videos import samples as sample_runs
-from leadreel.services.videos.pipeline import Selection
+from leadreel.services.videos import selection as video_selection
+from leadreel.services.videos.selection import VIDEO_FILTERS, Selection
 from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
 from leadreel.web.video_studio import FILE_KINDS, IMAGE_KEYS, app_settings, call_service, user
@@ -39,36 +41,48 @@ from leadreel.web.video_studio import bp as studio_bp
 
 bp = Blueprint("videos", __name__, url_prefix="/videos")
 bp.register_blueprint(studio_bp)
-PAGE_SIZE = 50
 
 
 # -- videos ---------------------------------------------------------------------------------
 
 
+def _filters(args: Any) -> Selection:
+    """The Videos page's filters (``status`` is the latest video's status, or ``none``)."""
+    status = args.get("status", "").strip()
+    return Selection(
+        batch_id=args.get("batch", type=int),
+        q=args.get("q", "").strip(),
+        video_status=status if status in VIDEO_FILTERS else "",
+        everything=True,
+    )
+
+
 @bp.route("/")
 @require("renders.start")
 def index():  # type: ignore[no-untyped-def]
-    """The latest video of each lead the user may see, with live status."""
-    latest = select(func.max(Video.id).label("id")).group_by(Video.lead_id).subquery()
-    query = scope_leads(
-        select(Video, Lead)
-        .join(latest, Video.id == latest.c.id)
-        .join(Lead, Lead.id == Video.lead_id),
+    """Every lead the user may see with its latest video: status, progress, bulk renders."""
+    filters = _filters(request.args)
+    page = overview.list_page(
+        db.session,
         user(),
+        filters,
+        after=request.args.get("after", type=int),
+        before=request.args.get("before", type=int),
     )
-    if status := request.args.get("status"):
-        query = query.where(Video.status == status)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(
-        query.order_by(Video.id.desc()).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    shown_runs = render_runs.visible_runs(db.session, user())
+    _reconcile([row.video for row in page.rows if row.video is not None], shown_runs)
+    batches = db.session.scalars(
+        scope_batches(select(ImportBatch), user()).order_by(ImportBatch.id.desc()).limit(100)
     ).all()
-    _reconcile([video for video, _ in rows])
     return render_template(
         "videos/index.html",
-        rows=rows[:PAGE_SIZE],
         page=page,
-        has_next=len(rows) > PAGE_SIZE,
-        status=status,
+        filters=filters,
+        args={k: v for k, v in request.args.items() if k in ("q", "batch", "status") and v},
+        statuses=VIDEO_FILTERS,
+        batches=batches,
+        templates=template_store.list_templates(db.session),
+        render_runs=shown_runs,
         runs=sample_runs.held_runs(db.session, user()),
     )
 
@@ -76,21 +90,27 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/status.json")
 @require("renders.start")
 def status():  # type: ignore[no-untyped-def]
-    """Polled by the videos page: status and progress of the listed videos."""
+    """Polled by the videos page: status and progress of the listed videos and runs."""
     ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()][:200]
-    videos = [
-        v
-        for v in db.session.scalars(select(Video).where(Video.id.in_(ids)))
-        if can(user(), "renders.start", db.session.get(Lead, v.lead_id))
-    ]
-    _reconcile(videos)
-    return jsonify(videos=[_video_json(v) for v in videos])
+    rows = db.session.execute(
+        select(Video, Lead).join(Lead, Lead.id == Video.lead_id).where(Video.id.in_(ids))
+    )
+    videos = [video for video, lead in rows if can(user(), "renders.start", lead)]
+    run_ids = [r for r in request.args.get("runs", "").split(",") if r.strip().isalnum()][:20]
+    shown = render_runs.get_runs(db.session, user(), run_ids)
+    _reconcile(videos, shown)
+    return jsonify(
+        videos=[_video_json(v) for v in videos], runs=[render_runs.run_json(r) for r in shown]
+    )
 
 
-def _reconcile(videos: list[Video]) -> None:
-    """Best effort: fail videos whose chain stopped. A busy SQLite writer means "next poll"."""
+def _reconcile(videos: list[Video], runs: list[RenderRun] | None = None) -> None:
+    """Best effort: fail videos whose chain stopped and runs whose fan-out task stopped.
+    A busy SQLite writer means "next poll"."""
     try:
-        if pipeline.reconcile(db.session, videos):
+        changed = pipeline.reconcile(db.session, videos)
+        changed += render_runs.reconcile(db.session, runs or [])
+        if changed:
             db.session.commit()
     except OperationalError:
         db.session.rollback()
@@ -119,8 +139,14 @@ def show(video_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     capture = previous_capture(lead.company.screenshots) if lead.company else None
     template = db.session.get(TemplateRow, video.template_id) if video.template_id else None
+    latest = pipeline.latest_video(db.session, lead.id)
     return render_template(
-        "videos/show.html", video=video, lead=lead, capture=capture, template=template
+        "videos/show.html",
+        video=video,
+        lead=lead,
+        capture=capture,
+        template=template,
+        newer=latest if latest is not None and latest.id != video.id else None,
     )
 
 
@@ -146,51 +172,87 @@ def file(video_id: int, kind: str):  # type: ignore[no-untyped-def]
 @require("renders.start")
 def rerender(video_id: int):  # type: ignore[no-untyped-def]
     """Render a lead's video again (fresh screenshots, current template version)."""
-    result = call_service(lambda: pipeline.rerender(db.session, user(), video_id), soft=True)
-    if result is not None:
-        flash("Queued again." if result.started else "This lead is already rendering.", "info")
+    run = call_service(
+        lambda: pipeline.queue_rerender(db.session, user(), video_id) or "busy", soft=True
+    )
+    if run == "busy":
+        flash("This lead is already rendering.", "info")
+    elif run is not None:
+        flash("Queued again.", "info")
     return redirect(url_for(".index"))
 
 
 # -- batch render and approval --------------------------------------------------------------
 
 
-@bp.route("/render", methods=["GET", "POST"])
-@require("renders.start")
-def render():  # type: ignore[no-untyped-def]
-    """Render a batch, the leads page's current filter, or selected leads."""
-    args = request.form if request.method == "POST" else request.args
-    selection = Selection(
-        lead_ids=[
-            int(i)
-            for i in args.getlist("lead_ids") + args.get("ids", "").split(",")
-            if str(i).strip().isdigit()
-        ],
+def _selection(args: Any) -> tuple[Selection, str]:
+    """The leads a render form names, and its action.
+
+    ``all_matching`` (the Videos page's "select all matching") takes the filters and drops
+    the ticked ids; otherwise named ids win over filters, and the page's "render selected"
+    needs one of the two. "Re-render failed" narrows any of them to leads whose latest
+    video failed (with nothing ticked: every failed lead matching the filters).
+    """
+    action = args.get("action", "").strip()
+    all_matching = args.get("all_matching") == "1"
+    ids = [
+        int(i)
+        for i in args.getlist("lead_ids") + args.get("ids", "").split(",")
+        if str(i).strip().isdigit()
+    ]
+    failed = "failed" if action == "rerender_failed" else ""
+    if ids and not all_matching:
+        return Selection(lead_ids=ids, video_status=failed), action
+    if action in ("render", "samples") and not all_matching:
+        return Selection(), action  # "render selected" with nothing ticked: refused
+    video_status = failed or args.get("video_status", "").strip()
+    return Selection(
         batch_id=args.get("batch", type=int),
         q=args.get("q", "").strip(),
         status=args.get("status", "").strip(),
-    )
+        video_status=video_status if video_status in VIDEO_FILTERS else "",
+        everything=all_matching,
+    ), action
+
+
+@bp.route("/render", methods=["GET", "POST"])
+@require("renders.start")
+def render():  # type: ignore[no-untyped-def]
+    """Render a batch, the leads page's current filter, or selected leads.
+
+    The request records a run and enqueues its one fan-out task; the worker creates the
+    renders (the Videos page shows the run as preparing until then).
+    """
+    args = request.form if request.method == "POST" else request.args
+    selection, action = _selection(args)
     if request.method == "POST":
         template_id = request.form.get("template_id", type=int)
-        samples = max(0, min(request.form.get("samples", 0, type=int), 100))
-        result = call_service(
-            lambda: pipeline.start_renders(
-                db.session, user(), selection, template_id, samples=samples
+        wanted = request.form.get("samples", 0, type=int) if action in ("", "samples") else 0
+        samples = max(0, min(wanted, render_runs.MAX_SAMPLES))
+        run = call_service(
+            lambda: pipeline.queue_renders(
+                db.session,
+                user(),
+                selection,
+                template_id,
+                samples=samples,
+                refresh_screenshots=action == "rerender_failed",
             ),
             soft=True,
         )
-        if result is not None:
-            parts = [f"{len(result.started)} render(s) queued"]
-            if result.held:
-                parts.append(f"{len(result.held)} waiting for your approval of the samples")
-            if result.skipped:
-                parts.append(f"{len(result.skipped)} skipped (already rendering)")
-            flash("; ".join(parts) + ".", "success")
+        if run is not None:
+            message = f"Preparing {run.total:,} render(s)"
+            if samples and run.total > samples:
+                message += f": the first {samples} as samples, the rest wait for your approval"
+            flash(message + ".", "success")
             return redirect(url_for(".index"))
+        if request.form.get("back") == "index":
+            return redirect(request.referrer or url_for(".index"))
     count = None
     if not selection.is_empty():
         try:
-            count = len(pipeline.select_leads(db.session, user(), selection))
+            video_selection.check_access(db.session, user(), selection)
+            count = video_selection.count(db.session, user(), selection)
         except (ValidationError, PermissionDenied) as exc:
             flash(str(exc), "error")
     batches = db.session.scalars(

@@ -5,6 +5,9 @@ task chains whose first step is due far in the future (``run_after`` beyond
 ``HELD_AFTER``, payload ``held`` with the run id and the sample video ids). Workers never
 claim them; approving makes them due now in one UPDATE, rejecting cancels them and deletes
 their never-rendered Video rows. No extra table, and the Tasks page shows them as waiting.
+
+A run whose fan-out task is still creating its chains (RenderRun ``preparing``) is not
+offered for a decision yet: approving half of it would leave the later half held.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from leadreel.errors import NotFound, PermissionDenied
-from leadreel.models import ProcessingTask, User, Video
+from leadreel.errors import NotFound, PermissionDenied, ValidationError
+from leadreel.models import ProcessingTask, RenderRun, User, Video
 from leadreel.services.permissions import can
 from leadreel.services.videos.tasks import SCREENSHOT
 from leadreel.tasks.listen import wake_on_commit
@@ -69,8 +72,12 @@ def _held_tasks(session: Session, run_id: str | None = None) -> list[_Held]:
 def held_runs(session: Session, user: User) -> list[HeldRun]:
     """Runs whose samples wait for approval, that this user may decide on."""
     runs: dict[str, HeldRun] = {}
-    for task in _held_tasks(session):
+    held = _held_tasks(session)
+    preparing = _preparing(session, {t.payload["run"] for t in held})
+    for task in held:
         run_id = task.payload["run"]
+        if run_id in preparing:
+            continue
         if run_id not in runs:
             if not _may_decide(user, task.created_by_id):
                 continue
@@ -79,6 +86,18 @@ def held_runs(session: Session, user: User) -> list[HeldRun]:
             runs[run_id] = HeldRun(run_id, task.created_by_id, 0, samples)
         runs[run_id].held_count += 1
     return list(runs.values())
+
+
+def _preparing(session: Session, run_ids: set[str]) -> set[str]:
+    if not run_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(RenderRun.id).where(
+                RenderRun.id.in_(sorted(run_ids)), RenderRun.status == "preparing"
+            )
+        )
+    )
 
 
 def _may_decide(user: User, created_by_id: int | None) -> bool:
@@ -91,6 +110,10 @@ def _run_tasks(session: Session, user: User, run_id: str) -> list[_Held]:
         raise NotFound("no renders are waiting for approval in this run")
     if not _may_decide(user, tasks[0].created_by_id):
         raise PermissionDenied("only the person who started this run (or a manager) may decide")
+    if _preparing(session, {run_id}):
+        raise ValidationError(
+            "this run is still being prepared; decide once all its renders are queued"
+        )
     return tasks
 
 
