@@ -337,11 +337,16 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         "duration": round(result.duration, 3),
     }
     if video_id:
+        from leadreel.services.videos import files as video_files
+
         ctx.session.execute(
             update(Video)
             .where(Video.id == video_id)
             .values(status="rendered", progress=1.0, error=None, screenshot_source=source, **files)
         )
+        # The lead's earlier renders: unlinked now, their files deleted once this commits.
+        old = video_files.supersede(ctx.session, settings.data_dir, lead.id, video_id)
+        video_files.delete_after_commit(ctx.session, old)
     return {
         **files,
         "screenshot_source": source,
