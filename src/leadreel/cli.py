@@ -175,7 +175,8 @@ def users_list(as_json: bool) -> None:
         return
     for r in rows:
         click.echo(
-            f"{r['id']:>4}  {r['email']:<40} {r['role']:<8} {'active' if r['active'] else 'deactivated'}"
+            f"{r['id']:>4}  {r['email']:<40} {r['role']:<8} "
+            f"{'active' if r['active'] else 'deactivated'}"
         )
 
 

@@ -176,4 +176,5 @@ def raise_batch(batch_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(f"{batch.name}: {changed} waiting task(s) moved to the front of the queue.", "success")
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".index"))
+    local = target.startswith("/") and not target.startswith("//")
+    return redirect(target if local else url_for(".index"))

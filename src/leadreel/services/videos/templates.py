@@ -46,7 +46,8 @@ _COLOR = re.compile(r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?|[A-Za-z]+)(@(0(\.\d+)?|
 
 
 def render_text(template_text: str, variables: Mapping[str, Any]) -> str:
-    """Substitute ``{name}`` / ``{name|fallback}`` placeholders; unknown or empty give the fallback or ``""``."""
+    """Substitute ``{name}`` / ``{name|fallback}`` placeholders; an unknown or empty value
+    gives the fallback, or ``""``."""
 
     def _sub(match: re.Match[str]) -> str:
         token = match.group(0)
