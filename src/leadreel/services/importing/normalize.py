@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
@@ -78,7 +78,8 @@ def _first_of_many(value: str, clean: Any, row: NormalizedRow, header: str) -> s
     return None
 
 
-class Column(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Column:
     """One mapped column, as the normaliser needs it (plain data, cheap to pickle)."""
 
     index: int

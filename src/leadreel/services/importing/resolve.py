@@ -129,7 +129,9 @@ def _write_leads(
             new[ref] = (*r.lead, cid, pk, r.extra, inferred, *tail)
             continue
         run.counts["duplicates_merged"] += 1
-        values = {k: v for k, v in zip(w.LEAD_COLUMNS, r.lead, strict=True) if v is not None}
+        values: dict[str, Any] = {
+            k: v for k, v in zip(w.LEAD_COLUMNS, r.lead, strict=True) if v is not None
+        }
         values["company_id"] = cid
         if ref[0] == "new":
             target = new[ref]

@@ -305,7 +305,7 @@ class GraphBuilder:
     def _decorate(self, video: str, seg: Segment, frames: int) -> str:
         """Text overlays, then fades; ends with a normalised frame rate, format and timebase."""
         fps, dur = self.out.fps, frames / self.out.fps
-        filters = [
+        texts = [
             drawtext_filter(
                 render_text(t.text, self.variables),
                 t,
@@ -316,7 +316,7 @@ class GraphBuilder:
             )
             for i, t in enumerate(seg.texts)
         ]
-        filters = [f for f in filters if f]
+        filters = [f for f in texts if f]
         if seg.fade_in > 0:
             filters.append(f"fade=t=in:st=0:d={seg.fade_in:.3f}")
         if seg.fade_out > 0:

@@ -19,6 +19,7 @@ raises :class:`~leadreel.integrations.ffmpeg.FFmpegTimeout`.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -236,9 +237,7 @@ def render_video(
                     else:
                         target = cached_path(cache_dir, part)
                         if i in todo:
-                            cache(
-                                target, lambda staged, p=part, k=i: encode(p, tmp, staged, index=k)
-                            )
+                            cache(target, functools.partial(encode, part, tmp, index=i))
                             encoded += names
                         else:
                             used += names
