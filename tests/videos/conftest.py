@@ -29,10 +29,8 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture(scope="session")
-def green_clip(media_dir: Path) -> Path:
-    """A 2 s pure-green 'presenter' at 640x360 with a 440 Hz tone."""
-    path = media_dir / "green.mp4"
+def green_presenter(path: Path, audio: str = "sine=frequency=440:sample_rate=48000") -> Path:
+    """A 2 s pure-green 'presenter' at 640x360 with the given lavfi audio source."""
     run_ffmpeg(
         [
             "-f",
@@ -42,7 +40,9 @@ def green_clip(media_dir: Path) -> Path:
             "-f",
             "lavfi",
             "-i",
-            "sine=frequency=440:sample_rate=48000:duration=2",
+            audio,
+            "-t",
+            "2",
             "-c:v",
             "libx264",
             "-preset",
@@ -51,12 +51,17 @@ def green_clip(media_dir: Path) -> Path:
             "yuv420p",
             "-c:a",
             "aac",
-            "-shortest",
             str(path),
         ],
         timeout=30,
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def green_clip(media_dir: Path) -> Path:
+    """The presenter with a 440 Hz tone."""
+    return green_presenter(media_dir / "green.mp4")
 
 
 @pytest.fixture(scope="session")

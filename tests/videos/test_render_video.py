@@ -25,6 +25,7 @@ from .conftest import (
     W,
     count_frames,
     frames_at,
+    green_presenter,
     is_color,
     make_template,
     mean_color,
@@ -404,31 +405,7 @@ def test_cached_audio_track_lines_up_with_each_segment(
 ) -> None:
     """The audio is encoded once per template and muxed by stream copy: each segment's
     sound must still play under that segment's pictures, for every lead."""
-    silent = media_dir / "silent.mp4"
-    run_ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=0x00FF00:s=640x360:r=30:d=2",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=r=48000:cl=stereo",
-            "-t",
-            "2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            str(silent),
-        ],
-        timeout=30,
-    )
+    silent = green_presenter(media_dir / "silent.mp4", "anullsrc=r=48000:cl=stereo")
     segments = [
         {"type": "fullscreen", "id": "intro", "clip": "green", "duration": 1.0},
         {

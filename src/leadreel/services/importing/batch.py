@@ -32,7 +32,6 @@ from leadreel.config import Settings
 from leadreel.models import ImportBatch
 from leadreel.services.importing import writer as w
 from leadreel.services.importing.mapping import ColumnMapping
-from leadreel.services.importing.normalize import Column
 from leadreel.services.importing.parsing import FileFormat, ImportFileError, Limits, iter_records
 from leadreel.services.importing.pieces import Scan, scan
 from leadreel.services.importing.pool import start_pool
@@ -164,11 +163,13 @@ def run_batch(
     plan = _Plan.of(session, settings, batch, chunk_size, transaction_rows)
     if workers is None:  # the file's size in bytes is a good first guess of its rows
         workers = pool_size(plan.rows_estimate() - plan.resume_after)
-    columns = [Column(c.index, c.header, c.field) for c in plan.columns]
-    lengths = w.column_lengths()
-    region = settings.default_phone_region
     with start_pool(
-        workers, columns=columns, region=region, lengths=lengths, path=plan.path, fmt=plan.fmt
+        workers,
+        columns=plan.columns,  # start_pool takes the plain (index, header, field) of each
+        region=settings.default_phone_region,
+        lengths=w.column_lengths(),
+        path=plan.path,
+        fmt=plan.fmt,
     ) as pool:
         try:
             scanned = scan(plan.path, plan.fmt, plan.limits, plan.piece)

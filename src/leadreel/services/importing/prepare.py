@@ -140,7 +140,12 @@ class RowPreparer:
                 company_values = tuple(company[k] for k in COMPANY_KEYS if k in company)
                 mask = sum(map(COMPANY_BITS.__getitem__, company))
         extra = norm.extra
-        inferred = sorted(norm.inferred) if norm.inferred else ()
+        lead_inferred: tuple[str, ...] = ()
+        company_inferred: tuple[str, ...] = ()
+        if norm.inferred:  # rare: skip the split on the hot path
+            ordered = sorted(norm.inferred)
+            lead_inferred = tuple(k for k in ordered if k not in COMPANY_BITS)
+            company_inferred = tuple(k for k in ordered if k in COMPANY_BITS)
         email_key = lead_email_key(lead.get("email"))
         person = person_company_key(lead.get("first_name"), lead.get("last_name"), "#")
         return PreparedRow(
@@ -150,7 +155,7 @@ class RowPreparer:
             tuple(norm.warnings),
             tuple(map(_storable(lead, self.lead_lengths).get, LEAD_KEYS)),
             json.dumps(storable_json(extra), ensure_ascii=False) if extra else "{}",
-            tuple(k for k in inferred if k not in COMPANY_BITS),
+            lead_inferred,
             company_values,
             mask,
             keys["domain"],
@@ -158,7 +163,7 @@ class RowPreparer:
             email_key,
             li_key,
             person,
-            tuple(k for k in inferred if k in COMPANY_BITS),
+            company_inferred,
         )
 
     def prepare_records(self, records: Iterable[RawRecord]) -> list[PreparedRow]:
