@@ -61,7 +61,17 @@ class Video(TimestampMixin, Base):
     duration: Mapped[float | None]
     screenshot_source: Mapped[str | None] = mapped_column(String(20))  # live | previous | card
     share_url: Mapped[str | None] = mapped_column(String(2048))
+    #: The prospect's link is ``{public_url}/v/{share_token}`` (see services/delivery/links.py);
+    #: at least 128 random bits, never the id. A re-render keeps the lead's token.
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    share_enabled: Mapped[bool] = mapped_column(default=True)
+    #: Counters kept with the row so lists sort by them; the events live with delivery.
+    view_count: Mapped[int] = mapped_column(default=0)
+    play_count: Mapped[int] = mapped_column(default=0)
+    first_viewed_at: Mapped[datetime | None]
+    last_viewed_at: Mapped[datetime | None]
     drive_file_id: Mapped[str | None] = mapped_column(String(200))
+    drive_url: Mapped[str | None] = mapped_column(String(2048))
     drive_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("drive_accounts.id", ondelete="SET NULL")
     )
