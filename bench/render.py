@@ -40,9 +40,9 @@ sys.path.insert(0, str(HERE))
 from PIL import Image, ImageDraw  # noqa: E402
 
 from leadreel.integrations.ffmpeg import find_ffmpeg, probe, run_ffmpeg  # noqa: E402
-from leadreel.services.videos.graph import EncodeSettings  # noqa: E402
-from leadreel.services.videos.render import render_video  # noqa: E402
-from leadreel.services.videos.templates import VideoTemplate  # noqa: E402
+from leadreel.render.engine import render_video  # noqa: E402
+from leadreel.render.graph import EncodeSettings  # noqa: E402
+from leadreel.render.templates import VideoTemplate  # noqa: E402
 
 FPS, SIZE = 30, (1280, 720)
 

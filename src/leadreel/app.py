@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     configure(app, settings)
     register_extensions(app)
     register_blueprints(app)
+    register_task_types()
     register_errorhandlers(app)
     register_security_headers(app)
     prepare_database(app)
@@ -52,6 +53,17 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
     )
+
+
+def register_task_types() -> None:
+    """Import the modules that declare task types, so a request can enqueue any of them.
+
+    Services only name task types (see ``services/videos/names.py``); the task bodies sit
+    above them, so the app, like the worker, loads them from its composition root.
+    """
+    from leadreel.tasks.registry import load_task_modules
+
+    load_task_modules()
 
 
 def register_extensions(app: Flask) -> None:

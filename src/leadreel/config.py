@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     )
     google_api_base: str = Field("", description="Drive API root override (tests).")
     public_url: str = Field(
-        "", description="Base URL of share links sent to prospects; default: the server's own address."
+        "", description="Base URL of share links; default: the server's own address."
     )
     testing: bool = Field(False, description="Test mode: CSRF may be switched off by tests.")
     start_worker: bool = Field(False, description="Run an in-process worker with the web server.")

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageStat
 from pydantic import ValidationError
 
-from leadreel.services.videos import cards
-from leadreel.services.videos.cards import title_card
+from leadreel.render import cards
+from leadreel.render.cards import title_card
 from leadreel.services.videos.screenshots import (
     CaptureTarget,
     ScreenshotSettings,

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from leadreel.extensions import db as _db
 from leadreel.models import Company, Lead, MediaAsset, ProcessingTask, User
-from leadreel.services.videos import library, runs, tasks, template_store
+from leadreel.render.media import generate_demo_clips
+from leadreel.services.videos import demo_media, runs, tasks, template_store
 from leadreel.services.videos.browser_service import close_browser
-from leadreel.services.videos.media import generate_demo_clips
 from leadreel.services.videos.screenshots import CapturedImage, CaptureResult
 from leadreel.tasks.worker import Worker
 
@@ -116,7 +116,7 @@ def build_app(
     settings = app.config["SETTINGS"]
     shutil.copytree(demo_files, settings.data_dir / "media" / "demo", dirs_exist_ok=True)
     with app.app_context():
-        library.ensure_demo_media(_db.session, settings, seconds=1.5, size=(320, 180))
+        demo_media.ensure_demo_media(_db.session, settings, seconds=1.5, size=(320, 180))
         _db.session.commit()
     return app
 

@@ -14,8 +14,8 @@ import pytest
 
 from leadreel.extensions import db
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.render.templates import OutputSpec, TextOverlay
 from leadreel.services.videos import template_store
-from leadreel.services.videos.templates import OutputSpec, TextOverlay
 
 EDITOR_DATA = re.compile(
     r'<script type="application/json" id="template-editor-data">(.*?)</script>', re.S

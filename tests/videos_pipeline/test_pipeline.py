@@ -8,9 +8,10 @@ from sqlalchemy import select
 from leadreel.errors import NotFound, PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.models import ProcessingTask, User, Video
-from leadreel.services.videos import pipeline, tasks, template_store
+from leadreel.services.videos import demo_media, names, pipeline, tasks, template_store
 from leadreel.services.videos import samples as sample_runs
 from leadreel.services.videos.pipeline import Selection
+from leadreel.services.videos.variables import lead_variables
 
 from .conftest import build_app
 
@@ -79,7 +80,7 @@ def test_samples_first_hold_then_approve(app, make_user, make_lead, tiny_templat
         samples = db.session.scalars(select(Video).where(Video.id.in_(result.started))).all()
         assert all(v.is_sample for v in samples)
         due = db.session.scalars(
-            select(ProcessingTask).where(ProcessingTask.run_after < sample_runs.HOLD_UNTIL)
+            select(ProcessingTask).where(ProcessingTask.run_after < names.HOLD_UNTIL)
         ).all()
         assert {t.payload["video_id"] for t in due} == set(result.started)
         assert all(t.priority < tasks.PRIORITY_RENDER for t in due)
@@ -93,7 +94,7 @@ def test_samples_first_hold_then_approve(app, make_user, make_lead, tiny_templat
         db.session.commit()
         assert sample_runs.held_runs(db.session, user) == []
         held = db.session.scalars(
-            select(ProcessingTask).where(ProcessingTask.run_after >= sample_runs.HOLD_UNTIL)
+            select(ProcessingTask).where(ProcessingTask.run_after >= names.HOLD_UNTIL)
         ).all()
         assert held == []
         with pytest.raises(NotFound):
@@ -167,7 +168,7 @@ def test_lead_variables(app, make_user, make_lead):
 
         lead = db.session.get(Lead, lead_id)
         lead.extra = {"Favourite Color": "blue", "first_name": "ignored"}
-        variables = pipeline.lead_variables(lead)
+        variables = lead_variables(lead)
         assert variables["first_name"] == "Zoë" and variables["company_name"] == "Acme"
         assert variables["favourite_color"] == "blue"
 
@@ -207,7 +208,7 @@ def test_demo_media_and_default_template(app):
         assert all(seg.clip.isdigit() for seg in model.segments)
         from leadreel.services.videos import library
 
-        library.ensure_demo_media(
+        demo_media.ensure_demo_media(
             db.session, app.config["SETTINGS"], seconds=1.5, size=(320, 180)
         )  # idempotent
         assert len(library.list_media(db.session)) == 4

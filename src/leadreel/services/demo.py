@@ -46,7 +46,7 @@ def create_demo(session: Session, settings: Settings, *, force: bool = False) ->
 
 def _ensure_media(session: Session, settings: Settings, lines: list[str]) -> None:
     """Demo presenter clips and the default template, generated locally with ffmpeg."""
-    from leadreel.services.videos.library import ensure_demo_media
+    from leadreel.services.videos.demo_media import ensure_demo_media
 
     ensure_demo_media(session, settings)
     lines.append("Demo presenter clips and the default video template are ready.")

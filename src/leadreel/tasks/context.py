@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from leadreel.tasks.queue import ClaimedTask, set_progress
+from leadreel.tasks.core import ClaimedTask, set_progress
 from leadreel.tasks.retry import TaskError, TaskTimeout
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes; the UI polls about once a second

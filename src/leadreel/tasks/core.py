@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, text
+from sqlalchemy import Connection, Engine, and_, text, update
 from sqlalchemy.orm import Session
 
 from leadreel.models.tasks import ProcessingTask as T
@@ -112,3 +112,10 @@ def error_entry(attempt: int, worker_id: str | None, error: str, now: datetime) 
         "worker": worker_id,
         "error": error[-ERROR_CHARS:],
     }
+
+
+def set_progress(engine: Engine, lease: ClaimedTask, fraction: float) -> bool:
+    """Store progress in [0, 1]; False means the lease was lost (cancelled or rescued)."""
+    fraction = min(1.0, max(0.0, float(fraction)))
+    with write_tx(engine) as conn:
+        return bool(conn.execute(update(T).where(owned(lease)).values(progress=fraction)).rowcount)

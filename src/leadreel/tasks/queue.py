@@ -46,6 +46,7 @@ from leadreel.tasks.core import (
     chain_types,
     error_entry,
     notify,
+    set_progress,
     utcnow,
     write_tx,
 )
@@ -422,10 +423,3 @@ def release(engine: Engine, lease: ClaimedTask, *, now: datetime | None = None) 
         if done:
             notify(conn, lease.type)
     return bool(done)
-
-
-def set_progress(engine: Engine, lease: ClaimedTask, fraction: float) -> bool:
-    """Store progress in [0, 1]; False means the lease was lost (cancelled or rescued)."""
-    fraction = min(1.0, max(0.0, float(fraction)))
-    with write_tx(engine) as conn:
-        return bool(conn.execute(update(T).where(_owned(lease)).values(progress=fraction)).rowcount)

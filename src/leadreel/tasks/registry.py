@@ -138,7 +138,6 @@ PRODUCT_TASK_MODULES = (
     "leadreel.services.importing.tasks",
     "leadreel.services.enrich_tasks",
     "leadreel.services.videos.tasks",
-    "leadreel.services.videos.runs",
     "leadreel.tasks.handlers",
 )
 

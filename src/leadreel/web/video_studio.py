@@ -35,6 +35,7 @@ from leadreel.models import Lead, MediaAsset
 from leadreel.services.permissions import scope_leads
 from leadreel.services.videos import library, pipeline, template_store
 from leadreel.services.videos.tasks import previous_capture
+from leadreel.services.videos.variables import lead_variables
 from leadreel.web.permissions import get_owned, require
 
 bp = Blueprint("studio", __name__)
@@ -214,7 +215,7 @@ def _starter_spec() -> dict[str, Any]:
     default = template_store.get_default(db.session)
     if default is not None:
         return {k: v for k, v in default.spec.items() if k not in ("name", "version")}
-    from leadreel.services.videos.templates import DEFAULT_TEMPLATE
+    from leadreel.render.templates import DEFAULT_TEMPLATE
 
     return DEFAULT_TEMPLATE.model_dump(mode="json", exclude={"name", "version"})
 
@@ -267,7 +268,7 @@ def preview_data(lead_id: int):  # type: ignore[no-untyped-def]
         for a in library.list_media(db.session)
     ]
     return jsonify(
-        variables=pipeline.lead_variables(lead),
+        variables=lead_variables(lead),
         images=images,
         sources=sources,
         assets=assets,

@@ -23,12 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadreel.models import Video
-from leadreel.services.videos import tasks as video_tasks  # registers the task types
-from leadreel.services.videos.samples import ACTIVE_STATUSES, HOLD_UNTIL
+from leadreel.services.videos.names import (
+    ACTIVE_STATUSES,
+    HOLD_UNTIL,
+    RENDER,
+    SAMPLE_PRIORITY,
+    SCREENSHOT,
+)
 from leadreel.tasks.queue import chain, enqueue
-from leadreel.tasks.registry import PRIORITY_RENDER
-
-SAMPLE_PRIORITY = PRIORITY_RENDER - 5
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def _enqueue_chain(
         payload |= {"held": True, "samples": list(sample_ids)}
     task = enqueue(
         session,
-        video_tasks.SCREENSHOT,
+        SCREENSHOT,
         payload,
         dedupe_key=f"lead:{lead.id}",
         priority=SAMPLE_PRIORITY if video.is_sample else None,
@@ -155,7 +157,7 @@ def _enqueue_chain(
         batch_id=lead.batch_id,
         created_by_id=run.user_id,
         next_task=chain(
-            {"type": video_tasks.RENDER, "payload": render_payload, "dedupe_key": f"lead:{lead.id}"}
+            {"type": RENDER, "payload": render_payload, "dedupe_key": f"lead:{lead.id}"}
         ),
     )
     if task is None or (task.payload or {}).get("video_id") != video.id:

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from leadreel.config import Settings
 from leadreel.models import Video
-from leadreel.services.videos.render import prune_cache
-from leadreel.services.videos.samples import ACTIVE_STATUSES
+from leadreel.render.engine import prune_cache
+from leadreel.services.videos.names import ACTIVE_STATUSES
 
 FILE_COLUMNS = ("file_path", "thumbnail_path", "preview_path")
 PREVIEW_MAX_AGE = 86_400.0

@@ -1,7 +1,7 @@
 """The media library: presenter clips and images stored under ``data_dir/media``.
 
 Why a service of its own: an upload is only accepted after ffprobe-style validation
-(:mod:`leadreel.services.videos.media`), so a bad file is refused with a message while the
+(:mod:`leadreel.render.media`), so a bad file is refused with a message while the
 user is still on the page, not hours later inside a batch render. Files get a random name
 (the user's file name is kept as the asset's display name only, never used as a path),
 and a content hash so renders can cache lead-independent segments by content.
@@ -26,9 +26,8 @@ from leadreel.config import Settings
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import MediaAsset
 from leadreel.models import VideoTemplate as TemplateRow
-from leadreel.services.videos.media import (
+from leadreel.render.media import (
     MediaValidationError,
-    generate_demo_clips,
     validate_clip,
     validate_image,
 )
@@ -58,12 +57,12 @@ def kind_for(filename: str) -> str:
     raise ValidationError(f"{filename or 'file'}: unsupported file type (use {allowed})")
 
 
-def _sha256(path: Path) -> str:
+def file_hash(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _describe(path: Path, kind: str) -> dict[str, Any]:
+def describe(path: Path, kind: str) -> dict[str, Any]:
     """Validate ``path`` and return the MediaAsset columns it fills (raises ValidationError)."""
     try:
         if kind == "clip":
@@ -112,7 +111,7 @@ def add_media(
             while chunk := stream.read(1 << 20):
                 out.write(chunk)
         try:
-            columns = _describe(target, kind)
+            columns = describe(target, kind)
         except ValidationError as exc:
             raise ValidationError(str(exc).replace(target.name, shown or "file")) from None
     except BaseException:
@@ -122,7 +121,7 @@ def add_media(
         kind=kind,
         name=(name or Path(filename).stem or "media")[:300],
         path=str(target),
-        content_hash=_sha256(target),
+        content_hash=file_hash(target),
         uploaded_by_id=uploaded_by_id,
         **columns,
     )
@@ -201,48 +200,7 @@ def list_media(session: Session) -> list[MediaAsset]:
     return list(session.scalars(select(MediaAsset).order_by(MediaAsset.kind, MediaAsset.name)))
 
 
-def ensure_demo_media(
-    session: Session,
-    settings: Settings,
-    *,
-    seconds: float = 4.0,
-    size: tuple[int, int] = (1280, 720),
-) -> None:
-    """Generate demo clips + image, add them as assets, and a default template if none exists.
-
-    Idempotent: files are generated once and assets are matched by path, so ``leadreel demo``
-    can run at every start. The caller commits.
-    """
-    from leadreel.services.videos import template_store
-
-    width, height = size
-    files = generate_demo_clips(
-        media_dir(settings) / "demo",
-        seconds=seconds,
-        width=width,
-        height=height,
-        runner=_runner(settings),
-    )
-    ids: dict[str, str] = {}
-    for key, path in files.items():
-        asset = session.scalar(select(MediaAsset).where(MediaAsset.path == str(path)))
-        if asset is None:
-            kind = "image" if key == "demo_image" else "clip"
-            asset = MediaAsset(
-                kind=kind,
-                name=DEMO_NAMES.get(key, key),
-                path=str(path),
-                content_hash=_sha256(path),
-                **_describe(path, kind),
-            )
-            session.add(asset)
-            session.flush()
-        ids[key] = str(asset.id)
-    if session.scalar(select(TemplateRow.id).limit(1)) is None:
-        template_store.create_default_template(session, clip_ids=ids)
-
-
-def _runner(settings: Settings) -> Any:
+def ffmpeg_runner(settings: Settings) -> Any:
     from leadreel.integrations.ffmpeg import SubprocessRunner, find_ffmpeg
 
     return SubprocessRunner(find_ffmpeg(settings.ffmpeg_path) if settings.ffmpeg_path else None)

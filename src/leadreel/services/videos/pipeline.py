@@ -24,17 +24,19 @@ from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.permissions import can, require
 from leadreel.services.videos import runs, template_store
-from leadreel.services.videos import tasks as video_tasks  # registers the task types
-from leadreel.services.videos.chains import SAMPLE_PRIORITY, active_leads
+from leadreel.services.videos.chains import active_leads
+from leadreel.services.videos.names import (
+    ACTIVE_STATUSES,
+    PREVIEW_PRIORITY,
+    RENDER,
+    SCREENSHOT,
+)
 from leadreel.services.videos.runs import StartResult
-from leadreel.services.videos.samples import ACTIVE_STATUSES
 from leadreel.services.videos.selection import Selection
 from leadreel.tasks.queue import enqueue
-from leadreel.tasks.registry import PRIORITY_RENDER
 
-__all__ = ["SAMPLE_PRIORITY", "Selection", "StartResult"]
+__all__ = ["Selection", "StartResult"]
 
-PREVIEW_PRIORITY = PRIORITY_RENDER - 10
 PREVIEW_OUTPUT = {"width": 480, "height": 270, "fps": 15}
 
 
@@ -120,33 +122,6 @@ def latest_video(session: Session, lead_id: int) -> Video | None:
     ).first()
 
 
-def lead_variables(lead: Lead) -> dict[str, str]:
-    """Text-overlay variables of a lead: its fields, its company's, then extra columns."""
-    company = lead.company
-    values: dict[str, Any] = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "full_name": lead.full_name or " ".join(p for p in (lead.first_name, lead.last_name) if p),
-        "email": lead.email,
-        "phone": lead.phone or lead.mobile_phone,
-        "job_title": lead.job_title,
-        "city": lead.city,
-        "state": lead.state,
-        "country": lead.country,
-        "company_name": company.name if company else None,
-        "company": company.name if company else None,
-        "domain": company.domain if company else None,
-        "website": company.website if company else None,
-        "industry": company.industry if company else None,
-        "company_city": company.city if company else None,
-    }
-    for key, value in (lead.extra or {}).items():
-        name = "".join(c if c.isalnum() else "_" for c in str(key).strip().lower())
-        if name and name.isidentifier() and name not in values and value not in (None, ""):
-            values[name] = value
-    return {k: "" if v is None else str(v) for k, v in values.items()}
-
-
 def start_preview(session: Session, user: User, spec: str | dict[str, Any], lead_id: int) -> int:
     """Queue a low-res render of an (unsaved) spec for one lead; returns the task id.
 
@@ -168,7 +143,7 @@ def start_preview(session: Session, user: User, spec: str | dict[str, Any], lead
     }
     task = enqueue(
         session,
-        video_tasks.RENDER,
+        RENDER,
         payload,
         dedupe_key=f"preview:user:{user.id}",
         priority=PREVIEW_PRIORITY,
@@ -188,7 +163,7 @@ def get_preview(session: Session, user: User, task_id: int) -> ProcessingTask:
     task = session.get(ProcessingTask, task_id)
     if (
         task is None
-        or task.type != video_tasks.RENDER
+        or task.type != RENDER
         or not (task.payload or {}).get("preview")
         or (task.created_by_id != user.id and not can(user, "leads.view_all"))
     ):
@@ -210,7 +185,7 @@ def reconcile(session: Session, videos: Sequence[Video]) -> int:
         session.scalars(
             select(ProcessingTask.lead_id).where(
                 ProcessingTask.lead_id.in_(lead_ids),
-                ProcessingTask.type.in_((video_tasks.SCREENSHOT, video_tasks.RENDER)),
+                ProcessingTask.type.in_((SCREENSHOT, RENDER)),
                 ProcessingTask.status.in_(("pending", "running")),
             )
         )

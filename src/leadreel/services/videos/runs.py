@@ -40,15 +40,11 @@ from leadreel.services.permissions import can
 from leadreel.services.videos import selection as sel
 from leadreel.services.videos import template_store
 from leadreel.services.videos.chains import BatchOutcome, LeadRef, RunSpec, create_chains
+from leadreel.services.videos.names import FANOUT
 from leadreel.services.videos.selection import Selection
-from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.queue import enqueue
-from leadreel.tasks.registry import PRIORITY_RENDER, task_type
-from leadreel.tasks.retry import PermanentError
 
 log = logging.getLogger("leadreel.videos.runs")
-FANOUT = "render_fanout"
-FANOUT_PRIORITY = PRIORITY_RENDER - 9  # before samples and renders: a run appears at once
 BATCH_SIZE = 250
 MAX_LEADS_PER_RUN = 100_000
 MAX_SAMPLES = 100
@@ -214,11 +210,11 @@ def prepare_now(
     return result
 
 
-# -- the fan-out task ------------------------------------------------------------------------
+# -- what the fan-out task calls (its body is in tasks.py) -----------------------------------
 
 
 @contextmanager
-def _write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine) -> Iterator[Session]:
     """One batch's transaction; ``BEGIN IMMEDIATE`` on SQLite (it reads, then writes)."""
     with Session(engine, expire_on_commit=False) as session:
         if engine.dialect.name == "sqlite":
@@ -226,44 +222,9 @@ def _write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-@task_type(FANOUT, priority=FANOUT_PRIORITY, max_attempts=3, timeout=3600)
-def fan_out(ctx: TaskContext) -> dict[str, Any]:
-    """Create the Video rows and chains of one run, a committed batch at a time."""
-    run_id = str(ctx.payload.get("run") or "")
-    try:
-        return _fan_out(ctx, run_id)
-    except TaskCancelled:
-        raise
-    except BaseException as exc:
-        if isinstance(exc, PermanentError) or ctx.attempt >= ctx.task.max_attempts:
-            message = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else repr(exc)
-            _fail(ctx.engine, run_id, message)
-        raise
-
-
-def _fan_out(ctx: TaskContext, run_id: str) -> dict[str, Any]:
-    while True:
-        ctx.check()
-        with _write_session(ctx.engine) as session:
-            run = session.get(RenderRun, run_id, with_for_update=True)
-            if run is None:
-                return {"skipped": "run deleted"}
-            if run.status != "preparing":
-                return {"run": run_id, "status": run.status}
-            user = session.get(User, run.created_by_id) if run.created_by_id else None
-            if user is None or not can(user, "renders.start"):
-                raise PermanentError("the user who started this run may no longer render videos")
-            out = advance(session, run, user)
-            session.commit()
-            counts = {"started": run.started, "held": run.held, "skipped": run.skipped}
-            processed, total = run.processed, run.total
-        if out is None:
-            return {"run": run_id, "leads": processed, **counts}
-        ctx.set_progress(min(0.99, processed / max(total, 1)))
-
-
-def _fail(engine: Engine, run_id: str, message: str) -> None:
-    with _write_session(engine) as session:
+def mark_failed(engine: Engine, run_id: str, message: str) -> None:
+    """A run whose fan-out gave up: the Videos page shows why."""
+    with write_session(engine) as session:
         session.execute(
             update(RenderRun)
             .where(RenderRun.id == run_id, RenderRun.status == "preparing")

@@ -22,13 +22,9 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, PermissionDenied, ValidationError
 from leadreel.models import ProcessingTask, RenderRun, User, Video
 from leadreel.services.permissions import can
-from leadreel.services.videos.tasks import SCREENSHOT
+from leadreel.services.videos.names import ACTIVE_STATUSES, HELD_AFTER, SCREENSHOT
 from leadreel.tasks.listen import wake_on_commit
 from leadreel.tasks.queue import notify
-
-ACTIVE_STATUSES = ("queued", "capturing", "rendering")
-HOLD_UNTIL = datetime(9000, 1, 1, tzinfo=UTC)
-HELD_AFTER = datetime(8999, 1, 1, tzinfo=UTC)  # run_after beyond this means "held"
 
 
 @dataclass

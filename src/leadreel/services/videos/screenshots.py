@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from leadreel.integrations.browser import Browser
 from leadreel.integrations.egress import EgressRefused, check_url
-from leadreel.services.videos.cards import title_card
+from leadreel.render.cards import title_card
 from leadreel.services.videos.consent import dismiss_cookie_banner
 
 log = logging.getLogger("leadreel.screenshots")

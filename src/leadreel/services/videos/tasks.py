@@ -31,13 +31,17 @@ from sqlalchemy.orm import Session
 from leadreel.config import Settings, load_settings
 from leadreel.integrations.browser import Browser, BrowserUnavailable
 from leadreel.integrations.ffmpeg import SubprocessRunner, find_ffmpeg
-from leadreel.models import Company, Lead, Video
-from leadreel.services.videos import library
+from leadreel.models import Company, Lead, RenderRun, User, Video
+from leadreel.render.cards import title_card
+from leadreel.render.engine import render_video
+from leadreel.render.graph import EncodeSettings
+from leadreel.render.plan import RenderError
+from leadreel.render.templates import VideoTemplate
+from leadreel.services.permissions import can
+from leadreel.services.videos import files as video_files
+from leadreel.services.videos import library, runs
 from leadreel.services.videos.browser_service import BROWSER, allow_list
-from leadreel.services.videos.cards import title_card
-from leadreel.services.videos.graph import EncodeSettings
-from leadreel.services.videos.plan import RenderError
-from leadreel.services.videos.render import render_video
+from leadreel.services.videos.names import FANOUT, FANOUT_PRIORITY, RENDER, SCREENSHOT
 from leadreel.services.videos.screenshots import (
     CapturedImage,
     CaptureResult,
@@ -46,15 +50,13 @@ from leadreel.services.videos.screenshots import (
     capture_company,
 )
 from leadreel.services.videos.template_store import images_used, screenshot_source
-from leadreel.services.videos.templates import VideoTemplate
+from leadreel.services.videos.variables import lead_variables
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.registry import PRIORITY_RENDER, task_type
 from leadreel.tasks.retry import PermanentError
 
 log = logging.getLogger("leadreel.videos.tasks")
 T = TypeVar("T")
-SCREENSHOT = "screenshot"
-RENDER = "render_video"
 FRESH_SECONDS = 900  # leads of one company in one batch share a capture this recent
 KEEP_CAPTURES = 2
 _RECENT: dict[str, CaptureResult] = {}  # company dir -> capture; used on the browser thread
@@ -273,8 +275,6 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         lead = session.get(Lead, payload.get("lead_id"))
         if lead is None:
             raise PermanentError(f"lead {payload.get('lead_id')} no longer exists")
-        from leadreel.services.videos.pipeline import lead_variables
-
         variables = lead_variables(lead)
         company = lead.company
         capture = previous_capture(company.screenshots) if company else None
@@ -337,8 +337,6 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         "duration": round(result.duration, 3),
     }
     if video_id:
-        from leadreel.services.videos import files as video_files
-
         ctx.session.execute(
             update(Video)
             .where(Video.id == video_id)
@@ -353,3 +351,42 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         "video_id": video_id,
         "cached_segments": result.used_cached_segments,
     }
+
+
+# -- render_fanout: a run's Video rows and chains, a committed batch at a time -----------------
+
+
+@task_type(FANOUT, priority=FANOUT_PRIORITY, max_attempts=3, timeout=3600)
+def fan_out(ctx: TaskContext) -> dict[str, Any]:
+    """Create the Video rows and chains of one run (see :mod:`runs` for why a task)."""
+    run_id = str(ctx.payload.get("run") or "")
+    try:
+        return _fan_out(ctx, run_id)
+    except TaskCancelled:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, PermanentError) or ctx.attempt >= ctx.task.max_attempts:
+            message = str(exc).strip().splitlines()[0][:500] if str(exc).strip() else repr(exc)
+            runs.mark_failed(ctx.engine, run_id, message)
+        raise
+
+
+def _fan_out(ctx: TaskContext, run_id: str) -> dict[str, Any]:
+    while True:
+        ctx.check()
+        with runs.write_session(ctx.engine) as session:
+            run = session.get(RenderRun, run_id, with_for_update=True)
+            if run is None:
+                return {"skipped": "run deleted"}
+            if run.status != "preparing":
+                return {"run": run_id, "status": run.status}
+            user = session.get(User, run.created_by_id) if run.created_by_id else None
+            if user is None or not can(user, "renders.start"):
+                raise PermanentError("the user who started this run may no longer render videos")
+            out = runs.advance(session, run, user)
+            session.commit()
+            counts = {"started": run.started, "held": run.held, "skipped": run.skipped}
+            processed, total = run.processed, run.total
+        if out is None:
+            return {"run": run_id, "leads": processed, **counts}
+        ctx.set_progress(min(0.99, processed / max(total, 1)))

@@ -23,9 +23,7 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import Lead
 from leadreel.models import VideoTemplate as TemplateRow
-from leadreel.services.videos import library
-from leadreel.services.videos.screenshots import CaptureResult
-from leadreel.services.videos.templates import (
+from leadreel.render.templates import (
     DEFAULT_TEMPLATE,
     XFADE_TRANSITIONS,
     AudioOverImageSegment,
@@ -34,6 +32,9 @@ from leadreel.services.videos.templates import (
     TextOverlay,
     VideoTemplate,
 )
+from leadreel.services.videos import library
+from leadreel.services.videos.screenshots import CaptureResult
+from leadreel.services.videos.variables import lead_variables
 
 #: The output sizes the editor offers (the first is OutputSpec's default); any other even
 #: size stays possible through the JSON.
@@ -143,8 +144,6 @@ def editor_options(session: Session) -> dict[str, Any]:
     templates.py reaches the form without a JavaScript edit, and the validation that the
     form's posted JSON goes through stays the single judge.
     """
-    from leadreel.services.videos.pipeline import lead_variables  # pipeline imports us
-
     segment_types = get_args(get_args(Segment)[0])
     schema = VideoTemplate.model_json_schema()
     return {

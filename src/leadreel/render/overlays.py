@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from leadreel.services.videos.templates import TextOverlay
+from leadreel.render.templates import TextOverlay
 
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

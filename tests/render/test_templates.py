@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from leadreel.services.videos.templates import (
+from leadreel.render.templates import (
     DEFAULT_TEMPLATE,
     VideoTemplate,
     render_text,

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image, ImageStat
 
 from leadreel.integrations.ffmpeg import run_ffmpeg
-from leadreel.services.videos.graph import EncodeSettings
-from leadreel.services.videos.render import RenderResult, render_video
-from leadreel.services.videos.templates import VideoTemplate
+from leadreel.render.engine import RenderResult, render_video
+from leadreel.render.graph import EncodeSettings
+from leadreel.render.templates import VideoTemplate
 
 GREEN, BLUE, RED = (0, 255, 0), (0, 0, 255), (255, 0, 0)
 YELLOW, MAGENTA = (255, 255, 0), (255, 0, 255)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from leadreel.integrations.ffmpeg import ProgressCallback
-from leadreel.services.videos.render import render_video
+from leadreel.render.engine import render_video
 
 from .conftest import FAST, THREE_SEGMENTS, make_template
 

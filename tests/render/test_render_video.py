@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from leadreel.integrations.ffmpeg import FFmpegTimeout, probe, run_ffmpeg
-from leadreel.services.videos.render import RenderError, RenderResult, prune_cache
+from leadreel.render.engine import RenderError, RenderResult, prune_cache
 
 from .conftest import (
     BLUE,

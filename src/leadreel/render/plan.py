@@ -17,13 +17,13 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from leadreel.integrations.ffmpeg import MediaInfo, MediaProbeError, probe
-from leadreel.services.videos.graph import (
+from leadreel.render.graph import (
     EncodeSettings,
     SegmentSources,
     frames_for,
     transition_frames,
 )
-from leadreel.services.videos.templates import (
+from leadreel.render.templates import (
     AudioOverImageSegment,
     PipSegment,
     Segment,

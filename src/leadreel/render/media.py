@@ -24,7 +24,7 @@ from leadreel.integrations.ffmpeg import (
     SubprocessRunner,
     probe,
 )
-from leadreel.services.videos.overlays import default_font
+from leadreel.render.overlays import default_font
 
 
 class MediaValidationError(ValueError):

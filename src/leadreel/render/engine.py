@@ -36,9 +36,9 @@ from leadreel.integrations.ffmpeg import (
     SubprocessRunner,
     find_ffmpeg,
 )
-from leadreel.services.videos.graph import EncodeSettings, GraphBuilder, SegmentSources
-from leadreel.services.videos.overlays import default_font
-from leadreel.services.videos.plan import (
+from leadreel.render.graph import EncodeSettings, GraphBuilder, SegmentSources
+from leadreel.render.overlays import default_font
+from leadreel.render.plan import (
     Part,
     RenderError,
     audio_cache_key,
@@ -50,8 +50,8 @@ from leadreel.services.videos.plan import (
     thumbnail_time,
     total_frames,
 )
-from leadreel.services.videos.stills import make_stills, stills_outputs, stills_window
-from leadreel.services.videos.templates import VideoTemplate
+from leadreel.render.stills import make_stills, stills_outputs, stills_window
+from leadreel.render.templates import VideoTemplate
 
 __all__ = ["RenderError", "RenderResult", "clear_cache", "prune_cache", "render_video"]
 

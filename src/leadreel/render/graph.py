@@ -11,7 +11,7 @@ video is close to the cost of encoding it. Measured facts that shape the graph
   separately line up when the concat demuxer joins them;
 * the circle mask is drawn once (``geq`` on one frame) and looped, not computed per frame.
 
-Text overlays are built in :mod:`leadreel.services.videos.overlays`.
+Text overlays are built in :mod:`leadreel.render.overlays`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from leadreel.integrations.ffmpeg import MediaInfo
-from leadreel.services.videos.overlays import drawtext_filter
-from leadreel.services.videos.stills import stills_graph
-from leadreel.services.videos.templates import (
+from leadreel.render.overlays import drawtext_filter
+from leadreel.render.stills import stills_graph
+from leadreel.render.templates import (
     AudioOverImageSegment,
     FullscreenSegment,
     OutputSpec,

@@ -21,7 +21,7 @@ from leadreel.integrations.ffmpeg import (
     probe,
     run_ffmpeg,
 )
-from leadreel.services.videos.media import (
+from leadreel.render.media import (
     MediaLimits,
     MediaValidationError,
     generate_demo_clips,
