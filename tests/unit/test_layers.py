@@ -144,3 +144,19 @@ def test_layers_import_only_below(layer: str) -> None:
             if any(target == f or target.startswith(f + ".") for f in FORBIDDEN[layer]):
                 bad.append(f"{name} imports {target}")
     assert not bad, "\n".join(sorted(bad))
+
+
+def test_the_render_engine_loads_without_the_app() -> None:
+    """``leadreel.render`` can be used alone: importing it pulls in no database, web or queue."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, leadreel.render.engine, leadreel.render.media, leadreel.render.cards\n"
+        "roots = ('sqlalchemy', 'flask', 'werkzeug', 'playwright')\n"
+        "inner = ('leadreel.models', 'leadreel.tasks', 'leadreel.services', 'leadreel.web')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in roots or m.startswith(inner)]\n"
+        "print(' '.join(sorted(bad)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
