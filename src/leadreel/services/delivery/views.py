@@ -57,6 +57,8 @@ SCANNER_AGENTS: tuple[str, ...] = (
     "skypeuripreview",
     "microsoft office",
     "ms office",
+    "ms-office",
+    "msoffice",
     "outlook",
     "safelinks",
     "microsoftpreview",
