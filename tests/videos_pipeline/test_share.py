@@ -14,12 +14,18 @@ from leadreel.services.delivery import views
 from leadreel.services.videos import pipeline
 from leadreel.services.videos.pipeline import Selection
 
-from .conftest import drain, fake_capture
+from .conftest import build_app, drain, fake_capture
 
 BROWSER_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0 Safari/537.36"
 )
+
+
+@pytest.fixture
+def app(make_app, db_url, site, down_port, demo_files):
+    """On SQLite and, when CI provides one, on PostgreSQL."""
+    return build_app(make_app, site, down_port, demo_files, database_url=db_url)
 
 
 def _render(app, owner, lead_id, template_id) -> int:
