@@ -168,3 +168,35 @@ def test_editor_form_shows_share_settings(app, live_server, browser, make_user, 
         assert saved["headline"] == "Hello {company_name}"
         assert saved["cta_url"] == "https://cal.example.com/{first_name}"
     context.close()
+
+
+def test_share_link_appears_when_a_render_finishes_without_reload(
+    app, live_server, browser, make_user, make_lead, shots_dir
+):
+    rep = make_user("rep")
+    lead_id = make_lead(rep, first="Cy", company="Cyan", screenshots=fake_capture(shots_dir))
+    with app.app_context():
+        row = TemplateRow(name="Tiny", spec=tiny_spec(db.session), is_default=True)
+        db.session.add(row)
+        db.session.commit()
+        pipeline.start_renders(
+            db.session, db.session.get(User, rep.id), Selection(lead_ids=[lead_id]), row.id
+        )
+        db.session.commit()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", rep.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/videos/")
+    assert page.locator("[data-testid=share-page-link]").count() == 0
+    page.evaluate("() => { window.notReloaded = true; }")
+    drain(app)
+    page.wait_for_selector("[data-testid=share-page-link]", timeout=15000)
+    assert page.evaluate("() => window.notReloaded === true")
+    with app.app_context():
+        token = db.session.scalar(select(Video.share_token).where(Video.lead_id == lead_id))
+    assert page.get_attribute("[data-testid=share-page-link]", "href") == f"{live_server}/v/{token}"
+    context.close()

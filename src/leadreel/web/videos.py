@@ -132,6 +132,9 @@ def _video_json(video: Video) -> dict[str, Any]:
         "screenshot_source": video.screenshot_source,
         "thumbnail": url_for(".file", video_id=video.id, kind="thumbnail") if done else None,
         "url": url_for(".show", video_id=video.id),
+        "share_url": links.share_url(public_base(), video.share_token)
+        if done and video.share_token
+        else None,
     }
 
 
