@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 run: install chromium
 	$(BIN)/leadreel init
-	$(BIN)/leadreel demo
+	$(BIN)/leadreel demo --port $(PORT)
 	$(BIN)/leadreel run --host $(HOST) --port $(PORT)
 
 test: install-dev chromium
@@ -32,14 +32,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian's Chromium drives screenshots and the browser tests (Playwright cannot download its own here).
+# Debian's Chromium drives screenshots and the browser tests (Playwright cannot download its own here);
+# espeak-ng speaks the demo presenter's line (without it the demo clips get a tone).
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && command -v espeak-ng >/dev/null; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
-		echo "Installing Debian's chromium (about a minute)..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		echo "Installing Debian's chromium and espeak-ng (about a minute)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core espeak-ng >/dev/null; \
+	elif [ -x /usr/bin/chromium ]; then \
+		echo "espeak-ng is missing (sudo apt-get install espeak-ng): the demo presenter gets a tone instead of a voice."; \
 	else \
-		echo "Chromium is missing. Install it with: sudo apt-get install chromium fonts-dejavu-core"; exit 1; \
+		echo "Chromium is missing. Install it with: sudo apt-get install chromium fonts-dejavu-core espeak-ng"; exit 1; \
 	fi
 
 bench: install-dev chromium

@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "chat",
     "admin",
     "tasks",
+    "share",
+    "demo_sites",
 )
 
 
@@ -106,6 +108,11 @@ def wants_json() -> bool:
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
+        if code == 404 and request.path.startswith("/v/"):
+            # A prospect's dead or disabled link: a plain page, no app navigation.
+            response = app.make_response((render_template("share/gone.html"), 404))
+            response.headers["Cache-Control"] = "no-store"
+            return response
         if wants_json():
             return jsonify(error=error.name, message=error.description), code
         return render_template("error.html", error=error), code

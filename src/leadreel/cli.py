@@ -198,12 +198,19 @@ def users_set_role(email: str, role: str) -> None:
 
 @main.command()
 @click.option("--force", is_flag=True, help="Create the demo batch even when leads exist.")
-def demo(force: bool) -> None:
-    """Create demo users and a demo batch of leads; prints the demo login."""
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=int,
+    help="Port `leadreel run` will serve on: the demo companies' sample sites live there.",
+)
+def demo(force: bool, port: int) -> None:
+    """Create demo users, a demo batch of leads and their sample websites; prints the logins."""
     from leadreel.services.demo import create_demo
 
     with _session() as session:
-        report: dict[str, Any] = create_demo(session, load_settings(), force=force)
+        report: dict[str, Any] = create_demo(session, load_settings(), force=force, site_port=port)
         session.commit()
     for line in report["lines"]:
         click.echo(line)

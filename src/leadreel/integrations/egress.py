@@ -21,12 +21,14 @@ from __future__ import annotations
 import collections
 import ipaddress
 import logging
+import re
 import select
 import socket
 import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from leadreel.integrations.egress_policy import (
     AllowRule,
@@ -57,6 +59,19 @@ __all__ = [
 ]
 
 log = logging.getLogger("leadreel.egress")
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def safe_path(path: str, prefix: str) -> bool:
+    """``path`` (query dropped) lies under ``prefix``: plain characters only, no ``..``,
+    no percent-escapes (which a server might decode into ``../``)."""
+    bare = path.split("?", 1)[0].split("#", 1)[0]
+    return (
+        bare.startswith(prefix)
+        and _SAFE_PATH.match(bare) is not None
+        and ".." not in bare
+        and "//" not in bare
+    )
 
 Resolver = Callable[..., list[tuple[Any, ...]]]
 
@@ -99,7 +114,10 @@ class EgressProxy:
     * ``ports``: the only ports public hosts may be reached on;
     * ``deny_ports``: refused always, even inside an allowed network;
     * ``deny_hosts``: exact names refused before any lookup (Chromium's own services);
-    * ``resolver``: a ``socket.getaddrinfo`` look-alike (tests map names to loopback).
+    * ``resolver``: a ``socket.getaddrinfo`` look-alike (tests map names to loopback);
+    * ``allow_paths``: ``("ip:port", "/prefix/")`` pairs: plain-http requests (never a
+      CONNECT tunnel) to that socket whose path lies under the prefix are let through,
+      nothing else there (the demo's sample sites, served by the app on loopback).
     """
 
     def __init__(
@@ -113,6 +131,7 @@ class EgressProxy:
         connect_timeout: float = 10.0,
         idle_timeout: float = 60.0,
         listen_host: str = "127.0.0.1",
+        allow_paths: Iterable[tuple[str, str]] = (),
     ) -> None:
         bad_ports = [p for p in (*ports, *deny_ports) if not (isinstance(p, int) and 0 < p < 65536)]
         if bad_ports:
@@ -120,6 +139,9 @@ class EgressProxy:
         if connect_timeout <= 0 or idle_timeout <= 0:
             raise ValueError(f"timeouts must be positive, got {connect_timeout}, {idle_timeout}")
         self.allow: tuple[AllowRule, ...] = tuple(AllowRule.parse(a) for a in allow)
+        self.allow_paths: tuple[tuple[AllowRule, str], ...] = tuple(
+            (AllowRule.parse(rule), prefix) for rule, prefix in allow_paths
+        )
         self.ports = frozenset(ports)
         self.deny_ports = frozenset(deny_ports)  # refused even for allow-listed networks
         self.deny_hosts = frozenset(h.lower().rstrip(".") for h in deny_hosts)
@@ -200,12 +222,26 @@ class EgressProxy:
         with self._lock:
             return list(self.refusals)
 
+    def path_allowed(self, ip: IPAddress, port: int, path: str | None) -> bool:
+        """True when a path rule lets a plain-http request for ``path`` reach this socket."""
+        return path is not None and any(
+            rule.matches(ip, port) and safe_path(path, prefix) for rule, prefix in self.allow_paths
+        )
+
     def check_url(self, url: str) -> str:
         """:func:`check_url` with this proxy's allow-list applied to IP-literal hosts."""
-        return check_url(url, is_allowed=self.is_allowed)
+        parts = urlsplit(url.strip()) if isinstance(url, str) else None
+        path = parts.path or "/" if parts is not None and parts.scheme == "http" else None
+        return check_url(
+            url,
+            is_allowed=lambda ip, port: self.is_allowed(ip, port)
+            or self.path_allowed(ip, port, path),
+        )
 
-    def vet(self, host: str, port: int) -> list[tuple[Any, ...]]:
-        """Resolve ``host`` once and return the sockaddrs to connect to, or raise EgressRefused."""
+    def vet(self, host: str, port: int, path: str | None = None) -> list[tuple[Any, ...]]:
+        """Resolve ``host`` once and return the sockaddrs to connect to, or raise EgressRefused.
+
+        ``path`` is given for plain-http requests only (a CONNECT tunnel has none)."""
         host = host.lower().rstrip(".")
         if not host or len(host) > 253:
             raise EgressRefused("bad host")
@@ -229,7 +265,7 @@ class EgressProxy:
                 raise EgressRefused("dns failure")
         for _family, sockaddr in sockaddrs:
             ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-            if self.is_allowed(ip, port):
+            if self.is_allowed(ip, port) or self.path_allowed(ip, port, path):
                 continue
             if port not in self.ports:
                 raise EgressRefused(f"port {port} not allowed")
@@ -305,7 +341,7 @@ class EgressProxy:
             self._refuse(client, "(unparsed)", 0, "bad target")  # may hold credentials
             return None
         try:
-            sockaddrs = self.vet(host, port)
+            sockaddrs = self.vet(host, port, path)
         except EgressRefused as exc:
             self._refuse(client, host, port, exc.reason)
             return None

@@ -7,6 +7,7 @@ from leadreel.models.export import ExportTemplate
 from leadreel.models.fields import FieldDefinition
 from leadreel.models.imports import ImportBatch, ImportChange, SavedMapping
 from leadreel.models.lead import LEAD_FIELDS, Lead
+from leadreel.models.share import ShareEvent, ShareVisit
 from leadreel.models.storage import AppSetting, DriveAccount
 from leadreel.models.tasks import ProcessingTask, WorkerRecord
 from leadreel.models.user import ROLES, User
@@ -25,6 +26,8 @@ __all__ = [
     "SavedMapping",
     "Lead",
     "LEAD_FIELDS",
+    "ShareEvent",
+    "ShareVisit",
     "AppSetting",
     "DriveAccount",
     "ProcessingTask",

@@ -5,8 +5,8 @@ of renders, with an ffmpeg error the user cannot act on. Here the user gets a me
 plain words while they are still on the upload page. The check probes the container and
 then decodes the first frames, because a file with valid headers can still be truncated.
 
-Demo clips are generated locally from ffmpeg's own test sources so a fresh install can
-render the default template with no uploads and no network.
+Demo clips are generated locally (a drawn presenter, a spoken line) so a fresh install
+can render the default template with no uploads and no network.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from leadreel.integrations.ffmpeg import (
     SubprocessRunner,
     probe,
 )
-from leadreel.render.overlays import default_font
+from leadreel.render.demo_presenter import LINES, make_presenter_clip
 
 
 class MediaValidationError(ValueError):
@@ -141,77 +141,39 @@ def validate_image(path: Path, *, limits: MediaLimits = DEFAULT_LIMITS) -> tuple
     return width, height
 
 
-# (asset id, video source, audio source): ids match DEFAULT_TEMPLATE's clips.
-_DEMO_CLIPS = (
-    ("intro", "smptehdbars=s={w}x{h}:r={fps}", "sine=frequency=440:sample_rate=48000"),
-    ("walkthrough", "testsrc2=s={w}x{h}:r={fps}", "sine=frequency=660:sample_rate=48000"),
-    (
-        "outro",
-        "color=c=0x6a1b9a:s={w}x{h}:r={fps}",
-        "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000",
-    ),
-)
-
-
 def generate_demo_clips(
     directory: Path,
     *,
-    seconds: float = 4.0,
+    seconds: float | None = None,
     width: int = 1280,
     height: int = 720,
     fps: int = 30,
     runner: FFmpegRunner | None = None,
     timeout: float = 120,
 ) -> dict[str, Path]:
-    """Create demo presenter clips and a demo image in ``directory``; return asset id -> path.
+    """Create the demo presenter clips (a drawn character saying a line, see
+    :mod:`~leadreel.render.demo_presenter`) and a demo image in ``directory``; return asset
+    id -> path. ``seconds=None``: each clip as long as its line.
 
     Existing files are kept, so calling this at every start is cheap.
     """
     runner = runner or SubprocessRunner()
     directory.mkdir(parents=True, exist_ok=True)
     made: dict[str, Path] = {}
-    for asset_id, video_src, audio_src in _DEMO_CLIPS:
-        target = directory / f"demo_{asset_id}.mp4"
+    for line in LINES:
+        target = directory / f"presenter_{line.asset_id}.mp4"
         if not target.is_file():
-            staging = directory / f".demo_{asset_id}.tmp.mp4"
-            label = f"Demo presenter ({asset_id})"
-            font = default_font()
-            font_opt = f"fontfile={font}:" if font else ""
-            runner.run(
-                [
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    video_src.format(w=width, h=height, fps=fps),
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    audio_src,
-                    "-t",
-                    f"{seconds:.3f}",
-                    "-vf",
-                    f"drawtext={font_opt}text='{label}':fontsize={height // 14}:fontcolor=white"
-                    ":box=1:boxcolor=black@0.6:x=(w-text_w)/2:y=h-2*text_h",
-                    "-c:v",
-                    "libx264",
-                    "-preset",
-                    "veryfast",
-                    "-pix_fmt",
-                    "yuv420p",
-                    "-c:a",
-                    "aac",
-                    "-b:a",
-                    "128k",
-                    "-movflags",
-                    "+faststart",
-                    "-f",
-                    "mp4",
-                    str(staging),
-                ],
+            make_presenter_clip(
+                line,
+                target,
+                seconds=seconds,
+                width=width,
+                height=height,
+                fps=fps,
+                runner=runner,
                 timeout=timeout,
             )
-            os.replace(staging, target)
-        made[asset_id] = target
+        made[line.asset_id] = target
     image = directory / "demo_image.png"
     if not image.is_file():
         staging = directory / ".demo_image.tmp.png"

@@ -218,6 +218,36 @@ class OutputSpec(_Model):
         return value
 
 
+_CTA_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class ShareSettings(_Model):
+    """What the prospect's share page says around the player; every text takes lead
+    variables (``{company_name|you}``). Not part of any cache key: the page reads the
+    template when it is opened, so fixing a typo fixes links already sent."""
+
+    headline: str = Field(default="Made for {company_name|you}", max_length=200)
+    message: str = Field(
+        default="I recorded this short video for {company_name|you}.",
+        max_length=2000,
+        description="A few lines below the video.",
+    )
+    cta_label: str = Field(default="", max_length=80, description="Button text; empty: no button.")
+    cta_url: str = Field(
+        default="",
+        max_length=1000,
+        description="Button link (http, https or mailto), e.g. a booking page; takes variables.",
+    )
+
+    @field_validator("cta_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.lower().startswith(_CTA_SCHEMES) and not value.startswith("{"):
+            raise ValueError("must start with https://, http:// or mailto:")
+        return value
+
+
 class VideoTemplate(_Model):
     """A whole video. ``version`` is part of every cache key: bump it to force re-encodes."""
 
@@ -225,6 +255,7 @@ class VideoTemplate(_Model):
     version: int = Field(default=1, ge=1)
     output: OutputSpec = Field(default_factory=OutputSpec)
     segments: list[Segment] = Field(min_length=1, max_length=20)
+    share: ShareSettings = Field(default_factory=ShareSettings)
 
     @model_validator(mode="after")
     def _check_segments(self) -> VideoTemplate:
@@ -346,5 +377,12 @@ DEFAULT_TEMPLATE = VideoTemplate.model_validate(
                 "texts": [{"text": "Talk soon, {first_name|friend}!", "position": "bottom"}],
             },
         ],
+        "share": {
+            "headline": "Made for {company_name|you}",
+            "message": "Hi {first_name|there}, I looked at your website and recorded this "
+            "short video for {company_name|your team}. Two minutes, no slides.",
+            "cta_label": "Book a 15-minute call",
+            "cta_url": "https://calendar.example.com/book?company={company_name}",
+        },
     }
 )

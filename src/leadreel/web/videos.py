@@ -28,6 +28,7 @@ from leadreel.errors import PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.models import ImportBatch, Lead, RenderRun, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.delivery import links, shares, views
 from leadreel.services.permissions import can, scope_batches
 from leadreel.services.videos import library, overview, pipeline, template_store
 from leadreel.services.videos import runs as render_runs
@@ -36,6 +37,7 @@ from leadreel.services.videos import selection as video_selection
 from leadreel.services.videos.selection import VIDEO_FILTERS, Selection
 from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
+from leadreel.web.share import public_base
 from leadreel.web.video_studio import FILE_KINDS, IMAGE_KEYS, app_settings, call_service, user
 from leadreel.web.video_studio import bp as studio_bp
 
@@ -62,12 +64,15 @@ def _filters(args: Any) -> Selection:
 def index():  # type: ignore[no-untyped-def]
     """Every lead the user may see with its latest video: status, progress, bulk renders."""
     filters = _filters(request.args)
+    sort = "views" if request.args.get("sort") == "views" else ""
     page = overview.list_page(
         db.session,
         user(),
         filters,
         after=request.args.get("after", type=int),
         before=request.args.get("before", type=int),
+        sort=sort,
+        after_views=request.args.get("after_views", type=int),
     )
     shown_runs = render_runs.visible_runs(db.session, user())
     _reconcile([row.video for row in page.rows if row.video is not None], shown_runs)
@@ -79,6 +84,7 @@ def index():  # type: ignore[no-untyped-def]
         page=page,
         filters=filters,
         args={k: v for k, v in request.args.items() if k in ("q", "batch", "status") and v},
+        sort=sort,
         statuses=VIDEO_FILTERS,
         batches=batches,
         templates=template_store.list_templates(db.session),
@@ -126,6 +132,9 @@ def _video_json(video: Video) -> dict[str, Any]:
         "screenshot_source": video.screenshot_source,
         "thumbnail": url_for(".file", video_id=video.id, kind="thumbnail") if done else None,
         "url": url_for(".show", video_id=video.id),
+        "share_url": links.share_url(public_base(), video.share_token)
+        if done and video.share_token
+        else None,
     }
 
 
@@ -293,7 +302,50 @@ def screenshot(lead_id: int, key: str):  # type: ignore[no-untyped-def]
     return send_file(path, mimetype="image/png", conditional=True)
 
 
+@bp.route("/<int:video_id>/share", methods=["POST"])
+@require("videos.share")
+def share(video_id: int):  # type: ignore[no-untyped-def]
+    """Switch a video's share link off (the prospect gets a 404) or on again."""
+    enabled = request.form.get("enabled") == "1"
+    call_service(lambda: shares.set_enabled(db.session, user(), video_id, enabled))
+    db.session.commit()
+    flash("Share link switched on." if enabled else "Share link switched off.", "success")
+    back = request.form.get("next", "")
+    safe = back.startswith("/") and not back.startswith("//") and "\\" not in back
+    return redirect(back if safe else url_for(".show", video_id=video_id))
+
+
+@bp.app_template_global("share_links")
+def share_links(video: Video | None) -> dict[str, str] | None:
+    """The prospect's link, email snippets and image URLs of a video (None: no link yet)."""
+    if video is None or not video.share_token:
+        return None
+    base, token = public_base(), video.share_token
+    return {
+        "url": links.share_url(base, token),
+        "snippet": links.email_snippet(base, token, alt="Watch the video"),
+        "snippet_jpg": links.email_snippet(base, token, alt="Watch the video", gif=False),
+        "thumbnail": links.thumbnail_url(base, token),
+        "gif": links.gif_url(base, token),
+        "email_image": links.email_thumbnail_url(base, token),
+    }
+
+
+@bp.app_template_global("view_stats")
+def view_stats(video: Video) -> views.ViewStats:
+    """For pages that already checked access to the video's lead."""
+    return views.stats(db.session, video)
+
+
 @bp.app_template_global("lead_video")
 def lead_video(lead_id: int) -> Video | None:
     """For ``videos/_lead_video.html``, included by the lead's page (which checked access)."""
     return pipeline.latest_video(db.session, lead_id)
+
+
+@bp.app_template_global("shared_video")
+def shared_video(lead_id: int) -> Video | None:
+    """The lead's video that holds its share link (the last good render), if any."""
+    return db.session.scalars(
+        select(Video).where(Video.lead_id == lead_id, Video.share_token.is_not(None)).limit(1)
+    ).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -19,8 +20,10 @@ from typing import Any, TypeVar
 from leadreel.config import Settings
 from leadreel.integrations.browser import Browser
 from leadreel.integrations.egress import EgressProxy
+from leadreel.services.demo_sites.builder import PREFIX, allowed_origin
 
 T = TypeVar("T")
+_Key = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
 class BrowserService:
@@ -32,10 +35,16 @@ class BrowserService:
         self._lock = threading.Lock()
         self._browser: Browser | None = None
         self._proxy: EgressProxy | None = None
-        self._key: tuple[str, tuple[str, ...]] | None = None
+        self._key: _Key | None = None
 
     def call(
-        self, fn: Callable[[Browser], T], *, chromium_path: str, allow: list[str], timeout: float
+        self,
+        fn: Callable[[Browser], T],
+        *,
+        chromium_path: str,
+        allow: list[str],
+        timeout: float,
+        allow_paths: list[tuple[str, str]] | None = None,
     ) -> T:
         """Run ``fn`` with the shared browser; re-raises what ``fn`` raised, or TimeoutError."""
         future: Future[Any] = Future()
@@ -45,16 +54,16 @@ class BrowserService:
                     target=self._loop, name="screenshot-browser", daemon=True
                 )
                 self._thread.start()
-        key = (chromium_path, tuple(allow))
+        key = (chromium_path, tuple(allow), tuple(allow_paths or ()))
         self._jobs.put((lambda: fn(self._ensure(key)), future))
         return future.result(timeout=timeout)
 
-    def _ensure(self, key: tuple[str, tuple[str, ...]]) -> Browser:
+    def _ensure(self, key: _Key) -> Browser:
         """On the browser thread: (re)create browser and proxy when the settings differ."""
         if self._browser is not None and self._key != key:
             self._shutdown()
         if self._browser is None:
-            self._proxy = EgressProxy(allow=list(key[1])).start()
+            self._proxy = EgressProxy(allow=list(key[1]), allow_paths=list(key[2])).start()
             self._browser = Browser(proxy=self._proxy, executable_path=key[0])
             self._key = key
         return self._browser.start()
@@ -96,3 +105,17 @@ def close_browser() -> None:
 
 def allow_list(settings: Settings) -> list[str]:
     return [p.strip() for p in (settings.screenshot_allow or "").split(",") if p.strip()]
+
+
+def allow_paths(settings: Settings) -> list[tuple[str, str]]:
+    """While the demo's sample sites exist: their one origin, ``/demo-sites/`` paths only."""
+    origin = allowed_origin(settings.data_dir)
+    if origin is None:
+        return []
+    host, port = origin
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except OSError:
+        return []
+    addresses = sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
+    return [(f"[{a}]:{port}" if ":" in a else f"{a}:{port}", PREFIX) for a in addresses]

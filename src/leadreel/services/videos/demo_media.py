@@ -20,7 +20,7 @@ def ensure_demo_media(
     session: Session,
     settings: Settings,
     *,
-    seconds: float = 4.0,
+    seconds: float | None = None,
     size: tuple[int, int] = (1280, 720),
 ) -> None:
     """Generate demo clips + image, add them as assets, and a default template if none exists.

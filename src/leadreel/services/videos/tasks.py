@@ -37,10 +37,11 @@ from leadreel.render.engine import render_video
 from leadreel.render.graph import EncodeSettings
 from leadreel.render.plan import RenderError
 from leadreel.render.templates import VideoTemplate
+from leadreel.services.delivery import shares
 from leadreel.services.permissions import can
 from leadreel.services.videos import files as video_files
 from leadreel.services.videos import library, runs
-from leadreel.services.videos.browser_service import BROWSER, allow_list
+from leadreel.services.videos.browser_service import BROWSER, allow_list, allow_paths
 from leadreel.services.videos.names import FANOUT, FANOUT_PRIORITY, RENDER, SCREENSHOT
 from leadreel.services.videos.screenshots import (
     CapturedImage,
@@ -195,6 +196,7 @@ def screenshot(ctx: TaskContext) -> dict[str, Any]:
             capture,
             chromium_path=settings.chromium_path,
             allow=allow_list(settings),
+            allow_paths=allow_paths(settings),
             timeout=max(5.0, ctx.remaining() - 5),
         )
     except BrowserUnavailable as exc:
@@ -345,6 +347,8 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
         # The lead's earlier renders: unlinked now, their files deleted once this commits.
         old = video_files.supersede(ctx.session, settings.data_dir, lead.id, video_id)
         video_files.delete_after_commit(ctx.session, old)
+        # The prospect's link: the lead's existing one moves to this video, else a new one.
+        shares.assign_token(ctx.session, lead.id, video_id)
     return {
         **files,
         "screenshot_source": source,

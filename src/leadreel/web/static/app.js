@@ -46,3 +46,24 @@ function updateSelectionCount() {
   document.querySelectorAll("[data-needs-selection]").forEach((el) => { el.disabled = count === 0; });
 }
 document.addEventListener("DOMContentLoaded", updateSelectionCount);
+
+// Copy buttons: <button data-copy="#id-of-input-or-text">: the share link or email snippet.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = "value" in source ? source.value : source.textContent;
+  const done = () => {
+    const label = button.textContent;
+    button.textContent = "Copied";
+    button.dataset.copied = "1";
+    setTimeout(() => { button.textContent = label; }, 1500);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, () => { source.select && source.select(); });
+  } else if (source.select) {
+    source.select();
+    try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selected */ }
+  }
+});

@@ -16,6 +16,8 @@ const LABELS = {
   "zoom": "Slow zoom", "text": "Text", "color": "Text color", "box": "Box behind the text",
   "box_color": "Box color", "TextOverlay.size": "Text size", "start": "Show from (s)",
   "end": "Show until (s)", "fps": "Frames per second", "Transition.duration": "Length (s)",
+  "ShareSettings.headline": "Headline", "ShareSettings.message": "Message",
+  "ShareSettings.cta_label": "Button label", "ShareSettings.cta_url": "Button link",
 };
 
 const HINTS = {
@@ -117,6 +119,7 @@ export class FormBuilder {
     const segments = Array.isArray(spec.segments) ? spec.segments : [];
     return [
       this.output(spec.output && typeof spec.output === "object" ? spec.output : {}),
+      this.share(spec.share && typeof spec.share === "object" ? spec.share : {}),
       h("section", { class: "tf-segments", "data-loc": "segments", "aria-labelledby": "tf-segments-title", "data-label": "Segments" },
         h("h2", { id: "tf-segments-title" }, `Segments `, h("span", { class: "count" }, String(segments.length))),
         h("div", { class: "tf-error-slot", "data-error-slot": "" }),
@@ -142,6 +145,18 @@ export class FormBuilder {
           h("p", { class: "tf-hint", id: "tf-output-hint" }, "Square and vertical suit social feeds."),
           h("div", { class: "tf-error-slot", "data-error-slot": "" })),
         this.field("OutputSpec", "fps", out, "output", "Output › Frames per second")));
+  }
+
+  // -- the prospect's share page (every field from the ShareSettings schema) ------------
+  share(share) {
+    return h("fieldset", { class: "tf-sub tf-share", "data-loc": "share", "data-label": "Share page" },
+      h("legend", {}, "Share page"),
+      h("p", { class: "tf-hint" }, "What the prospect's page shows around the video. Variables work here too: {company_name|you}."),
+      h("div", { class: "tf-grid" },
+        this.schema.keys("ShareSettings").map((key) => {
+          const text = lookup(LABELS, "ShareSettings", key) || humanize(key);
+          return this.field("ShareSettings", key, share, "share", `Share page › ${text}`);
+        })));
   }
 
   // -- a segment card ---------------------------------------------------------------------

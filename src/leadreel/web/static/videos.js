@@ -55,6 +55,20 @@
         img.className = "thumb"; img.src = video.thumbnail; img.alt = "Thumbnail";
         thumb.replaceWith(img);
       }
+      const actions = el.querySelector(".actions-cell");
+      if (actions && video.share_url && !actions.querySelector('[data-testid="share-page-link"]')) {
+        // Finished while the page was open: the share page and its link, without a reload.
+        const link = document.createElement("a");
+        link.className = "btn btn-small"; link.href = video.share_url; link.target = "_blank";
+        link.rel = "noopener"; link.dataset.testid = "share-page-link"; link.textContent = "Share page";
+        const source = document.createElement("input");
+        source.className = "copy-source"; source.id = `link-${video.id}`; source.readOnly = true;
+        source.value = video.share_url; source.tabIndex = -1; source.setAttribute("aria-hidden", "true");
+        const copy = document.createElement("button");
+        copy.type = "button"; copy.className = "btn btn-small"; copy.dataset.copy = `#link-${video.id}`;
+        copy.dataset.testid = "copy-link"; copy.textContent = "Copy link";
+        actions.prepend(link, source, copy);
+      }
       if (ACTIVE.has(was) && !ACTIVE.has(video.status) && el.dataset.reloadWhenDone) {
         window.location.reload();
       }
