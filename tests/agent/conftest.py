@@ -117,3 +117,15 @@ def ctx_for(app: Flask) -> Callable[..., ToolContext]:
                            selection or Selection(), **kw)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One app and world for a module of read-only tests (the interpreter only reads)."""
+    from leadreel.app import create_app
+
+    data = tmp_path_factory.mktemp("agent-shared")
+    app = create_app({"data_dir": data, "secret_key": "test-secret", "testing": True})
+    world = build_world(app)
+    yield app, world
+    _db.dispose()

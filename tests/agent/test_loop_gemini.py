@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from leadreel.agent import turn
 from leadreel.extensions import db as _db
 from leadreel.models import ChatToolCall, ProcessingTask, User, Video
-from leadreel.services.videos.selection import Selection
 from tests.fakes.gemini_server import FakeGemini
 
 

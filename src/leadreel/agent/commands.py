@@ -36,7 +36,7 @@ SELECTED = re.compile(r"\b(selected|selection|these|those|them|ticked|checked|th
 ALL = re.compile(r"\b(all|every|everything|everyone|all my|whole)\b")
 LEAD_IDS = re.compile(r"\b(?:leads?|#)\s*((?:\d+\s*(?:,|and|&)?\s*)+)")
 SEARCH = re.compile(r"\b(?:named|called|matching|containing|at company|from company|"
-                    r"at|search for|find)\s+([a-z0-9][\w.@&' -]{1,60}?)(?=$|[?.!,]| with| as|"
+                    r"at|search for)\s+([a-z0-9][\w.@&' -]{1,60}?)(?=$|[?.!,]| with| as|"
                     r" in | to | failed| without)")
 SAMPLES = re.compile(r"(\d+)\s*samples?|samples?\s*(?:first)?\s*[:=]?\s*(\d+)")
 DAYS = re.compile(r"(?:last|past)\s+(\d+)\s+days?")
@@ -122,6 +122,11 @@ class _Slots:
                  found: dict[str, str | None]) -> None:
         self.ctx, self.vocab, self.tool, self.text, self.found = ctx, vocab, tool, text, found
         self.question = ""
+        #: The text without the phrases other slots own, for the "with <name>" readers.
+        plain = SAMPLES.sub(" ", text)
+        plain = re.sub(r"\b(samples?( first)?|first|(as |in |to )?(csv|xlsx|excel|"
+                       r"spreadsheet))\b", " ", plain)
+        self.plain = " ".join(plain.replace(":", " ").split()).strip(" ?.!,")
 
     def ask(self, question: str) -> None:
         self.question = self.question or question
@@ -155,7 +160,7 @@ class _Slots:
         if has_filter:
             return {**out, "use_selection": False}
         if self.tool in ("count_leads", "video_views", "summarize_failures", "search_leads"):
-            return {"use_selection": False, "all_leads": True}
+            return {**out, "use_selection": False, "all_leads": True}
         self.ask("Which leads? Tick them on the page, say 'all', or name a batch.")
         return {"use_selection": True}
 
@@ -163,13 +168,13 @@ class _Slots:
         if self.tool == "export_leads":
             if self.found.get("export"):
                 return self.found["export"]
-            if m := UNKNOWN_EXPORT.search(self.text):
+            if m := UNKNOWN_EXPORT.search(self.plain):
                 known = ", ".join(self.vocab.exports.values())
                 self.ask(f"I don't know an export template named '{m[1]}'. Known: {known}.")
             return "core"
         if self.found.get("template"):
             return self.found["template"]
-        if m := UNKNOWN_TEMPLATE.search(self.text):
+        if m := UNKNOWN_TEMPLATE.search(self.plain):
             known = ", ".join(self.vocab.templates.values()) or "none yet"
             self.ask(f"I don't know a video template named '{m[1]}'. Templates: {known}.")
         return None
@@ -180,6 +185,11 @@ class _Slots:
         if re.search(r"\bsamples?\b", self.text):
             self.ask("How many samples first? For example: 'samples first: 5'.")
         return 0
+
+    def limit(self) -> int:
+        if m := re.search(r"\b(?:first|top|up to)\s+(\d+)", self.text):
+            return max(1, min(int(m[1]), 100))
+        return 10
 
     def format(self) -> str:
         return "xlsx" if re.search(r"\b(xlsx|excel|spreadsheet)\b", self.text) else "csv"
