@@ -51,7 +51,7 @@ UNKNOWN_TEMPLATE = re.compile(r"\b(?:with|using|template)\s+(?:the\s+)?(?:templa
                               r"['\"]?([a-z0-9][\w -]{1,40}?)['\"]?\s*(?:template)?\s*$")
 UNKNOWN_EXPORT = re.compile(r"\b(?:as|with template|using template|template)\s+['\"]?"
                             r"([a-z0-9][\w -]{1,40}?)['\"]?\s*$")
-UNKNOWN_BATCH = re.compile(r"\bbatch\s+['\"]?([a-z0-9][\w -]{1,40}?)['\"]?(?=$|[?.!,]| failed|"
+UNKNOWN_BATCH = re.compile(r"\bbatch\s+['\"]?([a-z0-9][\w' -]{0,40}?)['\"]?(?=$|[?.!,]| failed|"
                            r" with| to)")
 UNKNOWN_USER = re.compile(r"\bto\s+([a-z][\w.@-]{1,40})\s*$")
 
@@ -209,6 +209,8 @@ class _Slots:
     def batch(self) -> str:
         if self.found.get("batch"):
             return str(self.found["batch"])
+        if (m := UNKNOWN_BATCH.search(self.text)) and m[1] not in ("the", "this", "my"):
+            return m[1]  # the tool looks it up in the user's batches and says if it is not there
         if self.ctx.selection.batch_id:
             return str(self.ctx.selection.batch_id)
         known = ", ".join(self.vocab.batches.values()) or "none yet"
