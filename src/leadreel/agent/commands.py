@@ -132,7 +132,8 @@ class _Slots:
         self.question = self.question or question
 
     def leads(self) -> dict[str, Any]:
-        text, out = self.text, {}
+        text = self.text
+        out: dict[str, Any] = {}
         if self.found.get("batch"):
             out["batch"] = self.found["batch"]
         elif (m := UNKNOWN_BATCH.search(text)) and self.tool != "batch_progress":

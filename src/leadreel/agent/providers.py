@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from leadreel.config import Settings
 from leadreel.integrations.ai import AIProviderError
@@ -116,7 +116,7 @@ class OpenAIChat:
                 model=self.model, messages=self._messages(system, messages),  # type: ignore[arg-type]
                 tools=specs, stream=True, timeout=timeout, temperature=0,  # type: ignore[arg-type]
             )
-            for chunk in stream:
+            for chunk in cast(Any, stream):
                 if not chunk.choices:
                     continue
                 delta = chunk.choices[0].delta

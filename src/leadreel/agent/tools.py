@@ -77,7 +77,7 @@ class _Args(BaseModel):
 
 # ---- read-only tools ----------------------------------------------------------------------
 class CountArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
 
 
 def count_leads(ctx: ToolContext, args: CountArgs) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def count_leads(ctx: ToolContext, args: CountArgs) -> dict[str, Any]:
 
 
 class SearchArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
     limit: int = Field(10, ge=1, le=MAX_ROWS)
 
 
@@ -114,7 +114,7 @@ class BatchArgs(_Args):
 
 def batch_progress(ctx: ToolContext, args: BatchArgs) -> dict[str, Any]:
     batch = services.get_batch(ctx.session, ctx.user, batch_id(ctx, args.batch))
-    selection = resolve(ctx, Leads(use_selection=False, batch=str(batch.id)))
+    selection = resolve(ctx, Leads.model_validate({"use_selection": False, "batch": str(batch.id)}))
     return {
         "batch": as_data({"id": batch.id, "name": batch.name}),
         "import_status": batch.status,
@@ -126,7 +126,7 @@ def batch_progress(ctx: ToolContext, args: BatchArgs) -> dict[str, Any]:
 
 
 class FailuresArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
 
 
 def summarize_failures(ctx: ToolContext, args: FailuresArgs) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def summarize_failures(ctx: ToolContext, args: FailuresArgs) -> dict[str, Any]:
 
 
 class ViewsArgs(_Args):
-    leads: Leads = Field(default_factory=lambda: Leads(all_leads=True))
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({"all_leads": True}))
     days: int = Field(7, ge=1, le=365, description="Look back this many days.")
 
 
@@ -180,7 +180,7 @@ def list_options(ctx: ToolContext, args: OptionsArgs) -> dict[str, Any]:
 
 # ---- tools that act -----------------------------------------------------------------------
 class RenderArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
     template: str | None = Field(None, description="Video template name; default template if "
                                  "omitted.", max_length=200)
     samples: int = Field(0, ge=0, le=100, description="Render this many first for approval.")
@@ -220,7 +220,7 @@ def start_renders(ctx: ToolContext, args: RenderArgs) -> dict[str, Any]:
 
 
 class RerenderArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
 
 
 def _failed_video_ids(ctx: ToolContext, leads: Leads) -> list[int]:
@@ -241,7 +241,7 @@ def rerender_failed(ctx: ToolContext, args: RerenderArgs) -> dict[str, Any]:
 
 
 class UploadArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
 
 
 def plan_uploads(ctx: ToolContext, args: UploadArgs) -> Plan:
@@ -254,7 +254,7 @@ def start_uploads(ctx: ToolContext, args: UploadArgs) -> dict[str, Any]:
 
 
 class ExportArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
     template: str = Field("core", description="Export template name.", max_length=200)
     format: Literal["csv", "xlsx"] = "csv"
 
@@ -280,7 +280,7 @@ def export_leads(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
 
 
 class AssignArgs(_Args):
-    leads: Leads = Field(default_factory=Leads)
+    leads: Leads = Field(default_factory=lambda: Leads.model_validate({}))
     to_user: str = Field(description="Name or email of the user who gets the leads.",
                          max_length=320)
 

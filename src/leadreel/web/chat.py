@@ -55,13 +55,13 @@ class PageSelection(BaseModel):
 
 class MessageBody(BaseModel):
     message: str = Field(min_length=1, max_length=turn.MAX_MESSAGE)
-    selection: PageSelection = Field(default_factory=PageSelection)
+    selection: PageSelection = Field(default_factory=lambda: PageSelection.model_validate({}))
     conversation_id: int | None = None
 
 
 class ConfirmBody(BaseModel):
     token: str = Field(min_length=10, max_length=2000)
-    selection: PageSelection = Field(default_factory=PageSelection)
+    selection: PageSelection = Field(default_factory=lambda: PageSelection.model_validate({}))
     conversation_id: int | None = None
 
 
