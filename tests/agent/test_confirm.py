@@ -84,3 +84,19 @@ def test_reads_over_25_leads_need_a_confirmation(app, world):
         assert executor.call(c, "search_leads", {"leads": {"all_leads": True}}).status == "done"
         done = executor.run_confirmed(ctx(app, world.rep.id), big.token)
         assert done.status == "confirmed" and done.result["rows"] == 34
+
+
+def test_single_use_on_both_databases(make_app, db_url):
+    """The conditional UPDATE that spends a token works the same on SQLite and PostgreSQL."""
+    from tests.agent.conftest import build_world
+
+    app = make_app(database_url=db_url)
+    world = build_world(app)
+    picked = Selection(lead_ids=world.rep_leads[:2])
+    with app.app_context():
+        out = propose(app, world, picked)
+        assert executor.run_confirmed(ctx(app, world.rep.id, picked), out.token).status == \
+            "confirmed"
+        _db.session.commit()
+        again = executor.run_confirmed(ctx(app, world.rep.id, picked), out.token)
+        assert again.status == "error" and videos() == 2

@@ -92,3 +92,22 @@ def test_assign_and_uploads(app, world):
                                         upload.token)
         assert result.status == "error" and "no Drive account connected" in result.message
         assert _db.session.scalar(select(func.count(ProcessingTask.id))) == 0
+
+
+def test_exported_cells_cannot_run_as_formulas(app, world):
+    import csv
+
+    with app.app_context():
+        lead = _db.session.get(Lead, world.rep_leads[0])
+        lead.first_name = '=HYPERLINK("http://evil.test","x")'
+        lead.notes = "+1 call me\nlater"
+        _db.session.commit()
+        out = executor.call(ctx(app, world.rep.id), "export_leads",
+                            {"leads": {"lead_ids": [lead.id]}})
+        path = next((app.config["SETTINGS"].data_dir / "exports").rglob(out.result["file"]))
+        header, row = list(csv.reader(path.open()))
+        assert row[header.index("first_name")].startswith("'=HYPERLINK")
+        assert row[header.index("notes")].startswith("'+1")
+        xlsx = executor.call(ctx(app, world.rep.id), "export_leads",
+                             {"leads": {"lead_ids": [lead.id]}, "format": "xlsx"})
+        assert xlsx.status == "done" and xlsx.result["file"].endswith(".xlsx")
