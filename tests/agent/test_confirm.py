@@ -100,3 +100,18 @@ def test_single_use_on_both_databases(make_app, db_url):
         _db.session.commit()
         again = executor.run_confirmed(ctx(app, world.rep.id, picked), out.token)
         assert again.status == "error" and videos() == 2
+
+
+def test_a_plan_whose_numbers_changed_needs_a_new_confirmation(app, world):
+    """'Render 3 videos' confirmed after a fourth lead joined the batch would render 4."""
+    with app.app_context():
+        c = ctx(app, world.rep.id)
+        out = executor.call(c, "start_renders", {"leads": {"batch": "March expo"}})
+        assert out.plan == "render 3 videos with template Default"
+        _db.session.add(Lead(first_name="Late", owner_id=world.rep.id,
+                             batch_id=world.rep_batch))
+        _db.session.commit()
+        late = executor.run_confirmed(ctx(app, world.rep.id), out.token)
+        assert late.status == "error"
+        assert "now: render 4 videos with template Default" in late.message
+        assert videos() == 0

@@ -19,7 +19,7 @@ from leadreel.agent import confirm
 from leadreel.agent.context import ToolContext
 from leadreel.agent.leads_arg import Leads, resolve
 from leadreel.agent.tools import TOOLS, Tool
-from leadreel.errors import LeadReelError, NotFound, PermissionDenied
+from leadreel.errors import LeadReelError, NotFound, PermissionDenied, ValidationError
 from leadreel.models import ChatToolCall
 
 
@@ -145,6 +145,10 @@ def run_confirmed(ctx: ToolContext, token: str) -> Outcome:
     try:
         args = tool.args.model_validate(arguments)
         digest = confirm.args_hash(row.tool, arguments, _selection_json(ctx, args))
+        now = tool.plan(ctx, args) if tool.plan else None
+        if digest == row.args_hash and now is not None and now.text != row.plan:
+            raise ValidationError(f"the plan changed since you saw it (now: {now.text}); "
+                                  "ask again")
         confirm.use(ctx, row, digest)
         result = tool.run(ctx, args)
         savepoint.commit()
