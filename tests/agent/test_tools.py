@@ -57,6 +57,8 @@ def test_views_failures_rerender_progress(app, world):
         progress = executor.call(rep, "batch_progress", {"batch": "march expo"})
         assert progress.result["leads"] == 3
         assert progress.result["videos_by_status"] == {"ready": 2, "failed": 1}
+        assert progress.result["tasks"] == {"screenshot": {"failed": 1}}
+        assert "Tasks — screenshot: 1 failed." in replies.describe(progress)
 
         plan = executor.call(rep, "rerender_failed", {"leads": {"all_leads": True}})
         assert plan.plan == "re-render 1 failed video"

@@ -26,6 +26,14 @@ def _statuses(counts: dict[str, int]) -> str:
     return " (" + ", ".join(parts) + ")"
 
 
+def _tasks(tasks: dict[str, dict[str, int]]) -> str:
+    if not tasks:
+        return ""
+    parts = [f"{kind}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+             for kind, counts in sorted(tasks.items())]
+    return " Tasks — " + "; ".join(parts) + "."
+
+
 def _done(out: Outcome) -> str:
     r = out.result
     if out.tool == "count_leads":
@@ -41,7 +49,7 @@ def _done(out: Outcome) -> str:
         name = _data(r["batch"])["name"]
         return (f"Batch {name}: import {r['import_status']} "
                 f"({round(r['import_progress'] * 100)}%), {r['leads']} leads"
-                f"{_statuses(r['videos_by_status'])}.")
+                f"{_statuses(r['videos_by_status'])}." + _tasks(r.get("tasks") or {}))
     if out.tool == "summarize_failures":
         reasons = _data(r["reasons"])
         if not reasons:

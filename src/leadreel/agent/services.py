@@ -133,6 +133,20 @@ def failed_tasks(
     )
 
 
+def task_counts(session: Session, user: User, selection: Selection) -> dict[str, dict[str, int]]:
+    """The selection's leads' tasks by type and status (screenshots, renders, uploads)."""
+    ids = select(sel.lead_query(user, selection, Lead.id).subquery().c.id)
+    rows = session.execute(
+        select(ProcessingTask.type, ProcessingTask.status, func.count())
+        .where(ProcessingTask.lead_id.in_(ids))
+        .group_by(ProcessingTask.type, ProcessingTask.status)
+    ).all()
+    out: dict[str, dict[str, int]] = {}
+    for kind, status, n in rows:
+        out.setdefault(kind, {})[status] = n
+    return out
+
+
 # ---- renders ------------------------------------------------------------------------------
 def video_templates(session: Session) -> list[VideoTemplate]:
     return template_store.list_templates(session)

@@ -122,6 +122,7 @@ def batch_progress(ctx: ToolContext, args: BatchArgs) -> dict[str, Any]:
         "import_counts": batch.counts or {},
         "leads": services.count_leads(ctx.session, ctx.user, selection),
         "videos_by_status": services.video_status_counts(ctx.session, ctx.user, selection),
+        "tasks": services.task_counts(ctx.session, ctx.user, selection),
     }
 
 
