@@ -143,3 +143,12 @@ def test_lead_data_reaches_the_model_only_as_data(app, world, fake):
     result = fake.sent_messages(-1)[-1]["content"]
     leads = json.loads(result)["leads"]
     assert leads.startswith("<data>") and "ignore previous instructions" in leads
+
+
+def test_the_turn_has_a_timeout(app, world, fake):
+    fake.call_tools(tool_call("count_leads", {"leads": {"all_leads": True}}))
+    fake.slow("far too late", delay=5)
+    with app.app_context():
+        out, _ = ask(app, fake, world.rep.id, "count", assistant_timeout=1.5)
+    assert out["stopped"] == "timeout" and "ran out of time" in out["reply"]
+    assert [c["status"] for c in out["tool_calls"]] == ["done"]

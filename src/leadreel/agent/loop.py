@@ -75,6 +75,10 @@ def run_loop(
                 on_text=lambda text: emit({"type": "text", "text": text}),
             )
         except AIProviderError as exc:
+            if time.monotonic() >= deadline - 0.05:  # the call used up the turn's time
+                result.stopped = "timeout"
+                result.reply = "I ran out of time for this request. Try again or ask for less."
+                return result
             result.stopped = "provider_error"
             result.reply = f"The AI provider did not answer ({exc}). Nothing was changed."
             return result
