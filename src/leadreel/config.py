@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     ai_enrich_max_rows: int = Field(
         500, description="Most leads per import whose free text the AI reads to fill empty fields."
     )
+    assistant_provider: Literal["auto", "openai", "gemini", "offline"] = Field(
+        "auto",
+        description="Who answers the assistant: auto (OpenAI, else Gemini, else offline), "
+        "openai, gemini or offline (the built-in command interpreter).",
+    )
+    assistant_max_steps: int = Field(
+        10, ge=1, le=50, description="Most model calls one assistant turn may make."
+    )
+    assistant_timeout: float = Field(
+        60.0, gt=0, description="Seconds one assistant turn may take in total."
+    )
+    assistant_confirm_minutes: int = Field(
+        15, ge=1, description="Minutes a proposed plan can be confirmed before it expires."
+    )
     default_phone_region: str = Field(
         "US", description="Region for phone numbers written without +country."
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.http_fake import FakeJSONServer, RecordedRequest, Reply
+from tests.fakes.http_fake import FakeJSONServer, RecordedRequest, Reply, sse
 
 
 def generate_content_response(text: str, model: str = "fake-gemini") -> dict[str, Any]:
@@ -30,8 +30,21 @@ def generate_content_response(text: str, model: str = "fake-gemini") -> dict[str
     }
 
 
+def parts_response(parts: list[dict[str, Any]], model: str = "fake-gemini") -> dict[str, Any]:
+    body = generate_content_response("", model)
+    body["candidates"][0]["content"]["parts"] = parts
+    return body
+
+
 class FakeGemini(FakeJSONServer):
-    """Speaks POST /{version}/models/{model}:generateContent."""
+    """Speaks POST /{version}/models/{model}:generateContent and :streamGenerateContent
+    (server-sent events, one response chunk per text piece or function call)."""
+
+    def call_functions(self, *calls: tuple[str, dict[str, Any]], text: str = "") -> None:
+        """Queue a model turn with function calls: (name, args) pairs."""
+        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        parts += [{"functionCall": {"name": name, "args": args}} for name, args in calls]
+        self.push(("parts", parts, 0.0))
 
     def reply(self, text: str, *, delay: float = 0.0) -> None:
         """Queue a model answer whose text part is `text`."""
@@ -49,10 +62,22 @@ class FakeGemini(FakeJSONServer):
         self.push(Reply(body=body, status=status))
 
     def build_reply(self, item: Any, request: RecordedRequest) -> Reply:
-        if ":generateContent" not in request.path:
+        streaming = ":streamGenerateContent" in request.path
+        if ":generateContent" not in request.path and not streaming:
             return Reply(body={"error": {"code": 404, "message": "fake: no route",
                                          "status": "NOT_FOUND"}}, status=404)
         if isinstance(item, Reply):
             return item
-        _, text, delay = item
-        return Reply(body=generate_content_response(text), delay=delay)
+        kind, value, delay = item
+        parts = [{"text": value}] if kind == "text" else value
+        if not streaming:
+            return Reply(body=parts_response(parts), delay=delay)
+        chunks = []
+        for part in parts:
+            if "text" in part:
+                text = part["text"]
+                chunks += [parts_response([{"text": text[i : i + 12]}])
+                           for i in range(0, len(text), 12)]
+            else:
+                chunks.append(parts_response([part]))
+        return Reply(raw=sse(chunks), delay=delay, content_type="text/event-stream")

@@ -26,6 +26,15 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     raw: str | None = None
+    content_type: str = "application/json"
+
+
+def sse(events: list[Any], done: bool = False) -> str:
+    """Server-sent events: one ``data:`` line per JSON event (``[DONE]`` last for OpenAI)."""
+    lines = [f"data: {json.dumps(event)}\n\n" for event in events]
+    if done:
+        lines.append("data: [DONE]\n\n")
+    return "".join(lines)
 
 
 @dataclass
@@ -121,7 +130,7 @@ class FakeJSONServer:
         payload = (reply.raw if reply.raw is not None else json.dumps(reply.body)).encode()
         try:
             h.send_response(reply.status)
-            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Type", reply.content_type)
             h.send_header("Content-Length", str(len(payload)))
             h.end_headers()
             h.wfile.write(payload)

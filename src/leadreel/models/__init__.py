@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and ``Base.metadata`` see every table."""
 
 from leadreel.models.base import Base, utcnow
-from leadreel.models.chat import ChatMessage
+from leadreel.models.chat import ChatConfirmation, ChatConversation, ChatMessage, ChatToolCall
 from leadreel.models.company import COMPANY_FIELD_ATTRS, Company
 from leadreel.models.export import ExportTemplate
 from leadreel.models.fields import FieldDefinition
@@ -16,7 +16,10 @@ from leadreel.models.video import MediaAsset, RenderRun, Video, VideoTemplate
 __all__ = [
     "Base",
     "utcnow",
+    "ChatConfirmation",
+    "ChatConversation",
     "ChatMessage",
+    "ChatToolCall",
     "Company",
     "COMPANY_FIELD_ATTRS",
     "ExportTemplate",

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from leadreel.extensions import db
-from leadreel.models import Company, ImportBatch, Lead, User
+from leadreel.models import Company, ImportBatch, Lead, User, Video
 from leadreel.services.permissions import can, scope_batches, scope_leads
 from leadreel.web.permissions import get_owned, require
 
@@ -60,6 +60,7 @@ def index():  # type: ignore[no-untyped-def]
     batches = db.session.scalars(
         scope_batches(select(ImportBatch), current_user).order_by(ImportBatch.id.desc()).limit(50)
     ).all()
+    chat_filter = {"q": q, "batch_id": batch or None, "status": status or ""}
     return render_template(
         "leads/index.html",
         leads=leads,
@@ -70,7 +71,18 @@ def index():  # type: ignore[no-untyped-def]
         desc=desc,
         batches=batches,
         args=args,
+        videos=_latest_statuses([lead.id for lead in leads]),
+        chat_filter=chat_filter,
     )
+
+
+def _latest_statuses(lead_ids: list[int]) -> dict[int, str]:
+    """Each listed lead's latest video status (the row shows renders the assistant starts)."""
+    if not lead_ids:
+        return {}
+    latest = select(func.max(Video.id)).where(Video.lead_id.in_(lead_ids)).group_by(Video.lead_id)
+    rows = db.session.execute(select(Video.lead_id, Video.status).where(Video.id.in_(latest)))
+    return {lead_id: status for lead_id, status in rows}
 
 
 @bp.route("/leads/<int:lead_id>")

@@ -1,0 +1,299 @@
+"""The seams between the assistant and the product's services: ONE small function each.
+
+Why a seam module: the leads overview, exports, Drive uploads and share pages are being
+rebuilt in parallel; tools call only these functions, so wiring a new service is a one-line
+change here. Every function takes the user and runs with the user's own permissions.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadreel.errors import NotFound, PermissionDenied, ValidationError
+from leadreel.models import (
+    COMPANY_FIELD_ATTRS,
+    DriveAccount,
+    ExportTemplate,
+    ImportBatch,
+    Lead,
+    ProcessingTask,
+    User,
+    Video,
+    VideoTemplate,
+)
+from leadreel.services import exports as export_core
+from leadreel.services.permissions import can, require, scope_batches
+from leadreel.services.videos import pipeline, template_store
+from leadreel.services.videos import selection as sel
+from leadreel.services.videos.names import RENDER, SCREENSHOT
+from leadreel.services.videos.selection import Selection, latest_video_id
+
+#: Up to this many leads a render starts inline (Video rows at once); more go through a run.
+INLINE_RENDER_LIMIT = 250
+UPLOAD_TASK = "upload_video"
+
+
+# ---- leads --------------------------------------------------------------------------------
+def count_leads(session: Session, user: User, selection: Selection) -> int:
+    """Leads of the selection the user may see (the Videos page's own count)."""
+    return sel.count(session, user, selection)
+
+
+def check_named(session: Session, user: User, selection: Selection) -> None:
+    """Refuse named leads or a batch that are not the user's (a filter just narrows)."""
+    sel.check_access(session, user, selection)
+
+
+def find_leads(
+    session: Session, user: User, selection: Selection, limit: int
+) -> list[tuple[Lead, Video | None]]:
+    """The first ``limit`` leads of the selection with their latest video."""
+    query = sel.lead_query(user, selection, Lead, latest_video_id().label("video_id"))
+    rows = session.execute(query.order_by(Lead.id).limit(limit)).all()
+    out = []
+    for lead, video_id in rows:
+        out.append((lead, session.get(Video, video_id) if video_id else None))
+    return out
+
+
+def video_status_counts(session: Session, user: User, selection: Selection) -> dict[str, int]:
+    """How many of the selection's leads have their latest video in each status."""
+    sub = sel.lead_query(user, selection, Lead.id, latest_video_id().label("vid")).subquery()
+    rows = session.execute(
+        select(func.coalesce(Video.status, sel.NO_VIDEO), func.count())
+        .select_from(sub)
+        .outerjoin(Video, Video.id == sub.c.vid)
+        .group_by(func.coalesce(Video.status, sel.NO_VIDEO))
+    ).all()
+    return {status: n for status, n in rows}
+
+
+def latest_videos(session: Session, user: User, selection: Selection) -> Iterator[Video]:
+    """The selection's latest videos (leads without one are left out)."""
+    sub = sel.lead_query(user, selection, latest_video_id().label("vid")).subquery()
+    yield from session.scalars(
+        select(Video).where(Video.id.in_(select(sub.c.vid))).order_by(Video.id)
+    )
+
+
+def assign_leads(session: Session, user: User, selection: Selection, owner: User) -> int:
+    """Give the selection's leads to ``owner``: managers and admins only, as on a lead's page."""
+    require(user, "leads.assign")
+    ids = list(session.scalars(sel.lead_query(user, selection, Lead.id)))
+    for start in range(0, len(ids), 1000):
+        for lead in session.scalars(select(Lead).where(Lead.id.in_(ids[start : start + 1000]))):
+            lead.owner_id = owner.id
+    session.flush()
+    return len(ids)
+
+
+def assignable_users(session: Session, user: User) -> list[User]:
+    if not can(user, "leads.assign"):
+        return []
+    return list(session.scalars(select(User).where(User.active).order_by(User.name, User.email)))
+
+
+# ---- batches ------------------------------------------------------------------------------
+def visible_batches(session: Session, user: User, limit: int = 200) -> list[ImportBatch]:
+    query = scope_batches(select(ImportBatch), user).order_by(ImportBatch.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def get_batch(session: Session, user: User, batch_id: int) -> ImportBatch:
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or not can(user, "leads.edit", batch):
+        raise NotFound(f"batch {batch_id} not found")
+    return batch
+
+
+def failed_tasks(
+    session: Session, user: User, selection: Selection, limit: int = 200
+) -> list[ProcessingTask]:
+    """Failed screenshot, render and upload tasks of the selection's leads."""
+    ids = select(sel.lead_query(user, selection, Lead.id).subquery().c.id)
+    return list(
+        session.scalars(
+            select(ProcessingTask)
+            .where(
+                ProcessingTask.lead_id.in_(ids),
+                ProcessingTask.status == "failed",
+                ProcessingTask.type.in_((SCREENSHOT, RENDER, UPLOAD_TASK)),
+            )
+            .order_by(ProcessingTask.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def task_counts(session: Session, user: User, selection: Selection) -> dict[str, dict[str, int]]:
+    """The selection's leads' tasks by type and status (screenshots, renders, uploads)."""
+    ids = select(sel.lead_query(user, selection, Lead.id).subquery().c.id)
+    rows = session.execute(
+        select(ProcessingTask.type, ProcessingTask.status, func.count())
+        .where(ProcessingTask.lead_id.in_(ids))
+        .group_by(ProcessingTask.type, ProcessingTask.status)
+    ).all()
+    out: dict[str, dict[str, int]] = {}
+    for kind, status, n in rows:
+        out.setdefault(kind, {})[status] = n
+    return out
+
+
+# ---- renders ------------------------------------------------------------------------------
+def video_templates(session: Session) -> list[VideoTemplate]:
+    return template_store.list_templates(session)
+
+
+def start_renders(
+    session: Session, user: User, selection: Selection, template_id: int | None, samples: int
+) -> dict[str, Any]:
+    """Start renders as the Videos page does: inline for a few leads, else through a run."""
+    total = sel.count(session, user, selection, limit=INLINE_RENDER_LIMIT + 1)
+    if total <= INLINE_RENDER_LIMIT:
+        result = pipeline.start_renders(session, user, selection, template_id, samples=samples)
+        return {
+            "run": result.run_id,
+            "started": len(result.started),
+            "held_for_samples": len(result.held),
+            "skipped_already_rendering": len(result.skipped),
+            "video_ids": result.started[:50],
+        }
+    run = pipeline.queue_renders(session, user, selection, template_id, samples=samples)
+    return {"run": run.id, "queued": run.total, "status": run.status}
+
+
+def rerender_videos(session: Session, user: User, video_ids: list[int]) -> dict[str, Any]:
+    """Render each video's lead again with its template (what the video page's button does)."""
+    started, skipped = 0, 0
+    for video_id in video_ids:
+        run = pipeline.queue_rerender(session, user, video_id)
+        if run is None:
+            skipped += 1
+        else:
+            started += 1
+    return {"rerendering": started, "skipped_already_rendering": skipped}
+
+
+# ---- uploads ------------------------------------------------------------------------------
+def start_uploads(session: Session, user: User, selection: Selection) -> dict[str, Any]:
+    """SEAM: Drive uploads are being built elsewhere. Until then: refuse clearly."""
+    account = session.scalar(select(DriveAccount).where(DriveAccount.active).limit(1))
+    if account is None:
+        raise ValidationError(
+            "no Drive account connected: an admin connects one on the Storage page first"
+        )
+    raise ValidationError("uploading to Drive is not available in this build yet")
+
+
+# ---- exports ------------------------------------------------------------------------------
+def export_template_names(session: Session) -> list[str]:
+    names = list(export_core.TEMPLATES)
+    names += [n for n in session.scalars(select(ExportTemplate.name).order_by(ExportTemplate.name))]
+    return names
+
+
+def _columns(session: Session, template_name: str) -> list[tuple[str, str]]:
+    if template_name in export_core.TEMPLATES:
+        return [(key, key) for key in export_core.CORE_HEADERS]
+    row = session.scalar(select(ExportTemplate).where(ExportTemplate.name == template_name))
+    if row is None:
+        known = ", ".join(export_template_names(session))
+        raise ValidationError(f"no export template named {template_name!r} (known: {known})")
+    return [(c.get("field", ""), c.get("header") or c.get("field", "")) for c in row.columns]
+
+
+def _cell(lead: Lead, key: str) -> str:
+    attr = COMPANY_FIELD_ATTRS.get(key)
+    if attr is not None:
+        value = getattr(lead.company, attr, None) if lead.company is not None else None
+    elif hasattr(Lead, key):
+        value = getattr(lead, key, None)
+    else:
+        value = (lead.extra or {}).get(key)
+    return export_core.neutralize(value)
+
+
+def export_dir(data_dir: Path, user: User) -> Path:
+    return data_dir / "exports" / "assistant" / str(user.id)
+
+
+def export_selection(
+    session: Session,
+    user: User,
+    selection: Selection,
+    template_name: str,
+    fmt: str,
+    data_dir: Path,
+) -> dict[str, Any]:
+    """SEAM: export the selection with an export template; returns the file's download path.
+
+    Today this writes through ``services/exports.py`` (the ``core`` template plus the
+    ExportTemplate rows' columns); the new ``services/exports/`` package replaces it at merge.
+    """
+    require(user, "exports.run")
+    columns = _columns(session, template_name)
+    directory = export_dir(data_dir, user)
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"leads-{stamp}-{uuid.uuid4().hex[:8]}.{fmt}"
+    path = directory / name
+    header = [export_core.neutralize(h) for _, h in columns]
+    query = sel.lead_query(user, selection, Lead).order_by(Lead.id)
+    leads = session.scalars(query.execution_options(yield_per=1000))
+    rows = ([_cell(lead, key) for key, _ in columns] for lead in leads)
+    count = 0
+    if fmt == "xlsx":
+        from openpyxl import Workbook  # noqa: PLC0415
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Leads")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+            count += 1
+        book.save(path)
+    else:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+    return {"file": name, "rows": count, "template": template_name, "format": fmt}
+
+
+def export_file(data_dir: Path, user: User, name: str) -> Path:
+    """The user's own assistant export ``name`` (no path tricks); NotFound otherwise."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise NotFound("no such export")
+    path = export_dir(data_dir, user) / name
+    if not path.is_file():
+        raise NotFound("no such export")
+    return path
+
+
+# ---- views --------------------------------------------------------------------------------
+def watched_since(
+    session: Session, user: User, selection: Selection, since: datetime, limit: int
+) -> tuple[int, list[tuple[Lead, Video]]]:
+    """Leads whose video was viewed since ``since`` (SEAM: share pages fill the counters)."""
+    ids = select(sel.lead_query(user, selection, Lead.id).subquery().c.id)
+    base = select(Lead, Video).join(Video, Video.lead_id == Lead.id).where(
+        Lead.id.in_(ids), Video.last_viewed_at.is_not(None), Video.last_viewed_at >= since
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(base.order_by(Video.last_viewed_at.desc()).limit(limit)).all()
+    return total, [(lead, video) for lead, video in rows]
+
+
+def refuse_unless(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)

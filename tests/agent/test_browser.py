@@ -1,0 +1,50 @@
+"""A real browser: select leads, ask the assistant for renders, confirm, see the rows change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from leadreel.extensions import db as _db
+from leadreel.models import ProcessingTask
+from tests.agent.conftest import build_world
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery"
+
+
+def test_select_ask_confirm_and_see_render_tasks(app, live_server, page, tmp_path: Path):
+    world = build_world(app)
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "rep@x.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    picked = world.rep_leads[:2]
+    for lead_id in picked:
+        page.check(f'tr[data-lead-id="{lead_id}"] input[name="lead_ids"]')
+    assert page.locator("[data-chat-scope]").inner_text() == "2 selected"
+    page.fill("[data-chat-form] textarea", "render videos for the selected leads with Default")
+    page.keyboard.press("Enter")
+    plan = page.locator('[data-testid="chat-plan"]')
+    plan.wait_for()
+    assert "render 2 videos with template Default" in plan.inner_text()
+    page.screenshot(path=str(tmp_path / "plan.png"), full_page=True)
+    with app.app_context():
+        assert _db.session.scalars(select(ProcessingTask)).all() == []
+    plan.get_by_role("button", name="Confirm").click()
+    page.locator(".chat-assistant", has_text="Started 2 renders with Default.").wait_for()
+    for lead_id in picked:  # the rows refresh in place and show the queued renders
+        cell = page.locator(f'tr[data-lead-id="{lead_id}"] [data-video-status]')
+        cell.locator(".pill").wait_for()
+        assert cell.inner_text().strip() == "queued"
+    untouched = page.locator(f'tr[data-lead-id="{world.rep_leads[2]}"] [data-video-status]')
+    assert untouched.inner_text().strip() == "—"
+    # ticks survive the refresh
+    assert page.locator('tbody input[name="lead_ids"]:checked').count() == 2
+    page.screenshot(path=str(tmp_path / "confirmed.png"), full_page=True)
+    with app.app_context():
+        tasks = _db.session.scalars(select(ProcessingTask)).all()
+        assert sorted(t.lead_id for t in tasks) == sorted(picked)
