@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     configure(app, settings)
+    register_proxy(app, settings)
     register_extensions(app)
     register_blueprints(app)
     register_task_types()
@@ -53,6 +54,19 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
     )
+
+
+def register_proxy(app: Flask, settings: Settings) -> None:
+    """Behind ``proxy_hops`` trusted proxies, take the client's address, scheme, host and
+    port from their X-Forwarded-* headers (view tracking, built links, the login limiter).
+    With 0 (the default) those headers are ignored: anyone could send them."""
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def register_task_types() -> None:

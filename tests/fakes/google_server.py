@@ -227,7 +227,9 @@ class FakeGoogle:
         if path.startswith("/upload/drive/v3/files"):
             return self._start_session(h, path, body)
         if path == "/drive/v3/about":
-            return self._json(h, 200, {"user": {"emailAddress": self.email, "displayName": "Owner"}})
+            return self._json(
+                h, 200, {"user": {"emailAddress": self.email, "displayName": "Owner"}}
+            )
         if path == "/drive/v3/files" and h.command == "GET":
             return self._list(h, query.get("q", ""))
         if path == "/drive/v3/files" and h.command == "POST":
@@ -260,7 +262,10 @@ class FakeGoogle:
 
     def _token(self, h: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
         grant = form.get("grant_type")
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return self._json(h, 401, {"error": "invalid_client"})
         if grant == "authorization_code":
             if status := self._fault("token"):
@@ -285,7 +290,12 @@ class FakeGoogle:
                 ok = self.refresh_tokens.get(refresh, False) and not self.refused
             if not ok:
                 return self._json(
-                    h, 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+                    h,
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "Token has been expired or revoked.",
+                    },
                 )
             return self._json(h, 200, self._access(refresh))
         return self._json(h, 400, {"error": "unsupported_grant_type"})

@@ -1,4 +1,4 @@
-"""The Google boundary: OAuth web flow (google-auth-oauthlib) and Drive v3 (google-api-python-client).
+"""The Google boundary: OAuth web flow (google-auth-oauthlib), Drive v3 (google-api-python-client).
 
 Why one module: everything that speaks Google's wire format lives here, so the services
 deal in refresh tokens, folder ids and file ids, and tests point this module at a fake
@@ -283,15 +283,17 @@ class DriveClient:
         """Files (oldest first) carrying all of ``app_properties``."""
         query = properties_query(app_properties, folder=folder)
         result = self._retry(
-            lambda: self._service.files()
-            .list(
-                q=query,
-                spaces="drive",
-                fields="files(id,name,webViewLink,parents,createdTime)",
-                orderBy="createdTime",
-                pageSize=10,
-            )
-            .execute(),
+            lambda: (
+                self._service.files()
+                .list(
+                    q=query,
+                    spaces="drive",
+                    fields="files(id,name,webViewLink,parents,createdTime)",
+                    orderBy="createdTime",
+                    pageSize=10,
+                )
+                .execute()
+            ),
             "files.list",
         )
         return list(result.get("files") or [])
@@ -299,7 +301,11 @@ class DriveClient:
     def create_folder(
         self, name: str, app_properties: dict[str, str], parent: str | None = None
     ) -> str:
-        body: dict[str, Any] = {"name": name, "mimeType": FOLDER_MIME, "appProperties": app_properties}
+        body: dict[str, Any] = {
+            "name": name,
+            "mimeType": FOLDER_MIME,
+            "appProperties": app_properties,
+        }
         if parent:
             body["parents"] = [parent]
         created = self._retry(
@@ -352,9 +358,7 @@ class DriveClient:
         finally:
             media.stream().close()
 
-    def _send(
-        self, request: Any, on_progress: Callable[[float], None] | None
-    ) -> dict[str, Any]:
+    def _send(self, request: Any, on_progress: Callable[[float], None] | None) -> dict[str, Any]:
         response: dict[str, Any] | None = None
         failures = 0
         while response is None:
@@ -375,11 +379,13 @@ class DriveClient:
         return response
 
     def share_with_anyone(self, file_id: str) -> None:
-        """"Anyone with the link can view" (creating it again is harmless)."""
+        """ "Anyone with the link can view" (creating it again is harmless)."""
         self._retry(
-            lambda: self._service.permissions()
-            .create(fileId=file_id, body={"type": "anyone", "role": "reader"}, fields="id")
-            .execute(),
+            lambda: (
+                self._service.permissions()
+                .create(fileId=file_id, body={"type": "anyone", "role": "reader"}, fields="id")
+                .execute()
+            ),
             "permissions.create",
         )
 

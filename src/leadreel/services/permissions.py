@@ -28,6 +28,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "templates.manage": frozenset({"admin", "manager"}),
     "media.manage": frozenset({"admin", "manager"}),
     "renders.start": frozenset({"admin", "manager", "rep"}),
+    "uploads.start": frozenset({"admin", "manager", "rep"}),
     "exports.run": frozenset({"admin", "manager", "rep"}),
     "exports.manage": frozenset({"admin", "manager"}),
     "tasks.view": frozenset({"admin", "manager"}),
