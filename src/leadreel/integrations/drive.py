@@ -48,6 +48,17 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RATE_REASONS = (b"rateLimitExceeded", b"userRateLimitExceeded")
 RETRIES = 6
 T = TypeVar("T")
+#: Libraries that log tokens at DEBUG (requests-oauthlib prints the whole token response).
+TOKEN_LOGGERS = ("requests_oauthlib", "oauthlib")
+
+
+def quiet_token_loggers() -> None:
+    """Keep the OAuth libraries' DEBUG output (which includes refresh tokens) out of every
+    log, whatever level the application runs at."""
+    for name in TOKEN_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class DriveError(Exception):
@@ -116,6 +127,7 @@ class Authorization:
 
 
 def _flow(config: GoogleConfig, redirect_uri: str, **kwargs: Any) -> Flow:
+    quiet_token_loggers()
     flow = Flow.from_client_config(
         config.client_config(), scopes=SCOPES, redirect_uri=redirect_uri, **kwargs
     )
@@ -199,6 +211,7 @@ class DriveClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config, self._sleep = config, sleep
+        quiet_token_loggers()
         self._credentials = Credentials(
             token=None,
             refresh_token=refresh_token,
