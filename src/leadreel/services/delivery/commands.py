@@ -43,8 +43,8 @@ def list_command(as_json: bool) -> None:
     from leadreel.models import ImportBatch  # noqa: PLC0415
     from leadreel.services.delivery import drive, storage  # noqa: PLC0415
 
-    _settings, session = _open()
-    with session:
+    _settings, opened = _open()
+    with opened as session:
         accounts = drive.list_accounts(session)
         workspace = storage.describe(session, storage.workspace_destination(session))
         batches = [
@@ -86,8 +86,8 @@ def use_command(destination: str, batch_name: str | None) -> None:
     from leadreel.models import ImportBatch  # noqa: PLC0415
     from leadreel.services.delivery import storage  # noqa: PLC0415
 
-    _settings, session = _open()
-    with session:
+    _settings, opened = _open()
+    with opened as session:
         try:
             if destination == "default":
                 if not batch_name:
@@ -129,8 +129,8 @@ def rotate_key_command() -> None:
     """Re-encrypt stored secrets with the newest LEADREEL_ENCRYPTION_KEY (the first listed)."""
     from leadreel.services.delivery import drive  # noqa: PLC0415
 
-    settings, session = _open()
-    with session:
+    settings, opened = _open()
+    with opened as session:
         try:
             counts = drive.rotate_keys(session, settings)
         except ValueError as exc:
