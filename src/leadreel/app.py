@@ -137,14 +137,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from leadreel.web.csp import content_security_policy
+
     @app.after_request
     def headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-            "base-uri 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

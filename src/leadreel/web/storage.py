@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from leadreel.extensions import db
 from leadreel.integrations.drive import DriveError
 from leadreel.models import ImportBatch
 from leadreel.services.delivery import drive, storage
+from leadreel.web.csp import content_security_policy
 from leadreel.web.forms import ActionForm
 from leadreel.web.permissions import require
 
@@ -47,7 +49,7 @@ def index():  # type: ignore[no-untyped-def]
     """Connected accounts, their state, and where videos go."""
     accounts = drive.list_accounts(db.session)
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).all()
-    return render_template(
+    page = render_template(
         "storage/index.html",
         accounts=accounts,
         batches=batches,
@@ -55,6 +57,12 @@ def index():  # type: ignore[no-untyped-def]
         configured=drive.google_config(_settings()).configured,
         needs_reconnect=[a for a in accounts if a.status == "reconnect_required"],
     )
+    response = make_response(page)
+    # The browser checks the Connect form's redirect against this page's form-action.
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        _settings().google_auth_uri
+    )
+    return response
 
 
 @bp.route("/connect", methods=["POST"])
