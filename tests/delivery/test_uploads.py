@@ -22,6 +22,14 @@ from tests.delivery.conftest import drain, run_oauth, video
 FOLDER = "application/vnd.google-apps.folder"
 
 
+@pytest.fixture
+def app(make_app, google, db_url):
+    """These run on SQLite and, when LEADREEL_TEST_DATABASE_URL is set, on PostgreSQL."""
+    app = make_app(database_url=db_url, **google.settings())
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
 def upload(app, user, *video_ids: int, account_id: int | None = None):
     with app.app_context():
         from leadreel.models import User, Video

@@ -50,16 +50,17 @@ def test_one_address_trying_many_accounts_meets_the_address_ceiling(make_app):
     assert attempt(client, "carol@example.com", PASSWORD) == 429
 
 
-def test_two_app_instances_share_counts_and_a_restart_forgets_none(make_app):
-    first = app_for(make_app, login_rate_limit=6)
+def test_two_app_instances_share_counts_and_a_restart_forgets_none(make_app, db_url):
+    first = app_for(make_app, login_rate_limit=6, database_url=db_url)
     users(first, "dave@example.com")
     for _ in range(3):
         assert attempt(first.test_client(), "dave@example.com") == 401
-    second = app_for(make_app, login_rate_limit=6)  # another `serve` process on the same DB
+    # another `serve` process on the same database
+    second = app_for(make_app, login_rate_limit=6, database_url=db_url)
     for _ in range(3):
         assert attempt(second.test_client(), "dave@example.com") == 401
     assert attempt(first.test_client(), "dave@example.com", PASSWORD) == 429
-    restarted = app_for(make_app, login_rate_limit=6)
+    restarted = app_for(make_app, login_rate_limit=6, database_url=db_url)
     assert attempt(restarted.test_client(), "dave@example.com", PASSWORD) == 429
 
 
