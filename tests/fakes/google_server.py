@@ -103,6 +103,8 @@ class FakeGoogle:
         self.log: list[tuple[str, str]] = []  # (method, path without query)
         self.refused = False
         self.chunk_delay = 0.0
+        #: Called with the metadata of each files.create before it is answered (races).
+        self.before_create: Any = None
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -236,10 +238,21 @@ class FakeGoogle:
             if status := self._fault("create"):
                 return self._error(h, status)
             meta = json.loads(body or b"{}")
+            if self.before_create is not None:
+                hook, self.before_create = self.before_create, None
+                hook(meta)
             return self._json(h, 200, self._new_file(meta, b""))
         match = re.fullmatch(r"/drive/v3/files/([^/]+)(/permissions)?", path)
         if match and match.group(1) in self.files:
             file_id = match.group(1)
+            if h.command == "DELETE" and not match.group(2):
+                with self.lock:
+                    del self.files[file_id]
+                    self.contents.pop(file_id, None)
+                h.send_response(204)
+                h.send_header("Content-Length", "0")
+                h.end_headers()
+                return None
             if match.group(2):
                 if status := self._fault("permissions"):
                     return self._error(h, status)
@@ -338,6 +351,10 @@ class FakeGoogle:
                 and (f"mimeType != '{FOLDER}'" not in q or f["mimeType"] != FOLDER)
             ]
         self._json(h, 200, {"files": sorted(found, key=lambda f: f["createdTime"])})
+
+    def add_file(self, meta: dict[str, Any], content: bytes = b"") -> dict[str, Any]:
+        """Put a file on the fake Drive directly (as another client would)."""
+        return self._new_file(meta, content)
 
     def _new_file(self, meta: dict[str, Any], content: bytes) -> dict[str, Any]:
         file_id = f"file{next(self._ids):04d}"

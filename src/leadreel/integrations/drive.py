@@ -329,9 +329,23 @@ class DriveClient:
     def ensure_folder(
         self, name: str, app_properties: dict[str, str], parent: str | None = None
     ) -> str:
-        """The folder carrying ``app_properties``, created when missing."""
+        """The folder carrying ``app_properties``, created when missing.
+
+        Two uploads of a new batch may both find nothing and both create it: after creating,
+        the oldest folder with these properties wins and a younger one we made is deleted
+        (it is still empty), so every upload of the batch ends in the same folder.
+        """
         found = self.find(app_properties, folder=True)
-        return str(found[0]["id"]) if found else self.create_folder(name, app_properties, parent)
+        if found:
+            return str(found[0]["id"])
+        created = self.create_folder(name, app_properties, parent)
+        again = self.find(app_properties, folder=True)
+        winner = str(again[0]["id"]) if again else created
+        if winner != created:
+            self._retry(
+                lambda: self._service.files().delete(fileId=created).execute(), "files.delete"
+            )
+        return winner
 
     def exists(self, file_id: str) -> bool:
         try:

@@ -106,8 +106,6 @@ def create_chains(
             status="queued",
             progress=0.0,
             is_sample=i < slots,
-            upload_status="pending" if destinations[lead.batch_id].is_drive else None,
-            drive_account_id=destinations[lead.batch_id].account_id,
         )
         for i, lead in enumerate(todo)
     ]
