@@ -24,11 +24,8 @@ def generate_content_response(text: str, model: str = "fake-gemini") -> dict[str
                 "index": 0,
             }
         ],
-        "usageMetadata": {
-            "promptTokenCount": 10,
-            "candidatesTokenCount": 10,
-            "totalTokenCount": 20,
-        },
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 10,
+                          "totalTokenCount": 20},
         "modelVersion": model,
     }
 
@@ -53,10 +50,8 @@ class FakeGemini(FakeJSONServer):
 
     def build_reply(self, item: Any, request: RecordedRequest) -> Reply:
         if ":generateContent" not in request.path:
-            return Reply(
-                body={"error": {"code": 404, "message": "fake: no route", "status": "NOT_FOUND"}},
-                status=404,
-            )
+            return Reply(body={"error": {"code": 404, "message": "fake: no route",
+                                         "status": "NOT_FOUND"}}, status=404)
         if isinstance(item, Reply):
             return item
         _, text, delay = item

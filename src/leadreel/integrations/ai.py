@@ -126,7 +126,8 @@ def mapping_prompt(
     """The user message for `suggest_mapping`: field catalogue, headers, a few rows."""
     payload = {
         "fields": [
-            {"key": f.key, "label": f.label, "entity": f.entity, "type": f.type} for f in fields
+            {"key": f.key, "label": f.label, "entity": f.entity, "type": f.type}
+            for f in fields
         ],
         "headers": list(headers),
         "sample_rows": [[_cut(v) for v in row] for row in list(sample_rows)[:MAX_SAMPLE_ROWS]],
@@ -149,9 +150,8 @@ def _parse(model: type[BaseModel], raw: str | None) -> Any:
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:
-        raise AIProviderError(
-            f"the AI answer was not valid JSON of the expected shape: {exc.error_count()} error(s)"
-        ) from exc
+        raise AIProviderError(f"the AI answer was not valid JSON of the expected shape: "
+                              f"{exc.error_count()} error(s)") from exc
 
 
 class _ChatProvider(ABC):
@@ -183,8 +183,7 @@ class _ChatProvider(ABC):
         answer: _MappingAnswer = _parse(_MappingAnswer, raw)
         wanted, known = set(headers), {f.key for f in fields}
         return [
-            c
-            for c in answer.columns
+            c for c in answer.columns
             if c.header in wanted and (c.field is None or c.field in known)
         ]
 
@@ -207,11 +206,7 @@ class OpenAIProvider(_ChatProvider):
     name = "openai"
 
     def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        base_url: str | None = None,
+        self, *, api_key: str, model: str, base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(model=model, timeout=timeout)
@@ -255,11 +250,7 @@ class GeminiProvider(_ChatProvider):
     name = "gemini"
 
     def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        base_url: str | None = None,
+        self, *, api_key: str, model: str, base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(model=model, timeout=timeout)
