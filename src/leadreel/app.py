@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | Settings | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     configure(app, settings)
+    register_proxy(app, settings)
     register_extensions(app)
     register_blueprints(app)
     register_task_types()
@@ -55,6 +56,19 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
     )
+
+
+def register_proxy(app: Flask, settings: Settings) -> None:
+    """Behind ``proxy_hops`` trusted proxies, take the client's address, scheme, host and
+    port from their X-Forwarded-* headers (view tracking, built links, the login limiter).
+    With 0 (the default) those headers are ignored: anyone could send them."""
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def register_task_types() -> None:
@@ -130,14 +144,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from leadreel.web.csp import content_security_policy
+
     @app.after_request
     def headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-            "base-uri 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

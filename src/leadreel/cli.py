@@ -219,12 +219,14 @@ def demo(force: bool, port: int) -> None:
 def _register_feature_commands() -> None:
     """Feature modules own their commands (map, import, export, videos) and add them here."""
     from leadreel.agent import cli as assistant_commands
+    from leadreel.services.delivery import commands as storage_commands
     from leadreel.services.importing import commands
     from leadreel.services.videos import commands as video_commands
 
     commands.register(main)
     video_commands.register(main)
     assistant_commands.register(main)
+    storage_commands.register(main)
 
 
 _register_feature_commands()

@@ -33,7 +33,9 @@ class Settings(BaseSettings):
         "", description="Flask secret; generated and stored in the data dir when unset."
     )
     encryption_key: str = Field(
-        "", description="Fernet key for secrets at rest; derived from the secret key when unset."
+        "",
+        description="Fernet keys for secrets at rest, comma-separated, newest first; "
+        "derived from the secret key when unset.",
     )
     openai_api_key: str = Field("", description="Enables OpenAI for mapping and the chat.")
     openai_base_url: str = Field("", description="Any OpenAI-compatible server (Ollama, vLLM).")
@@ -75,7 +77,18 @@ class Settings(BaseSettings):
     )
     worker_concurrency: int = Field(1, description="Tasks one worker process runs at once.")
     worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
-    login_rate_limit: int = Field(10, description="Failed logins per address per 5 minutes.")
+    login_rate_limit: int = Field(
+        10, description="Failed logins per account and address per 5 minutes."
+    )
+    login_rate_limit_per_address: int = Field(
+        100, description="Failed logins per address (any account) per 5 minutes."
+    )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Trusted reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host).",
+    )
     session_cookie_secure: bool = Field(
         False, description="Send the session cookie over https only."
     )
@@ -88,12 +101,31 @@ class Settings(BaseSettings):
     google_token_uri: str = Field(
         "https://oauth2.googleapis.com/token", description="OAuth token endpoint."
     )
+    google_revoke_uri: str = Field(
+        "https://oauth2.googleapis.com/revoke", description="OAuth token revocation endpoint."
+    )
     google_api_base: str = Field("", description="Drive API root override (tests).")
+    google_ca_bundle: str = Field(
+        "", description="CA certificates for the Google endpoints (tests with a local fake)."
+    )
+    drive_chunk_kb: int = Field(
+        8192, description="Resumable upload chunk size in KiB (a multiple of 256)."
+    )
+    drive_retry_seconds: float = Field(
+        1.0, description="First wait before retrying a Drive call after a 429 or 5xx."
+    )
     public_url: str = Field(
         "", description="Base URL of share links; default: the server's own address."
     )
     testing: bool = Field(False, description="Test mode: CSRF may be switched off by tests.")
     start_worker: bool = Field(False, description="Run an in-process worker with the web server.")
+
+    @field_validator("drive_chunk_kb")
+    @classmethod
+    def _chunk(cls, value: int) -> int:
+        if value < 256 or value % 256:
+            raise ValueError(f"drive_chunk_kb must be a multiple of 256, got {value}")
+        return value
 
     @field_validator("data_dir")
     @classmethod
@@ -113,6 +145,10 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def resolved_encryption_key(self) -> str:
+        """The keys that encrypt secrets at rest (``SecretBox`` takes the comma-separated list)."""
+        return self.encryption_key or self.resolved_secret_key()
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -8,7 +8,7 @@ from leadreel.models.fields import FieldDefinition
 from leadreel.models.imports import ImportBatch, ImportChange, SavedMapping
 from leadreel.models.lead import LEAD_FIELDS, Lead
 from leadreel.models.share import ShareEvent, ShareVisit
-from leadreel.models.storage import AppSetting, DriveAccount
+from leadreel.models.storage import AppSetting, DriveAccount, LoginAttempt
 from leadreel.models.tasks import ProcessingTask, WorkerRecord
 from leadreel.models.user import ROLES, User
 from leadreel.models.video import MediaAsset, RenderRun, Video, VideoTemplate
@@ -33,6 +33,7 @@ __all__ = [
     "ShareVisit",
     "AppSetting",
     "DriveAccount",
+    "LoginAttempt",
     "ProcessingTask",
     "WorkerRecord",
     "User",

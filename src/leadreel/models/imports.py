@@ -33,6 +33,9 @@ class ImportBatch(TimestampMixin, Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     finished_at: Mapped[datetime | None]
+    #: Where this batch's videos go, overriding the workspace setting: ``local`` or
+    #: ``drive:<account id>``; NULL follows the workspace (see services/delivery/storage.py).
+    storage_destination: Mapped[str | None] = mapped_column(String(100))
 
 
 class ImportChange(Base):

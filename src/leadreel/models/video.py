@@ -75,6 +75,10 @@ class Video(TimestampMixin, Base):
     drive_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("drive_accounts.id", ondelete="SET NULL")
     )
+    #: The Drive copy: NULL (none asked), pending, uploading, uploaded, paused (the account
+    #: needs reconnecting) or failed. ``status`` says "uploading" while bytes are sent.
+    upload_status: Mapped[str | None] = mapped_column(String(20))
+    upload_error: Mapped[str | None] = mapped_column(Text)
     is_sample: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -29,6 +29,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "media.manage": frozenset({"admin", "manager"}),
     "renders.start": frozenset({"admin", "manager", "rep"}),
     "videos.share": frozenset({"admin", "manager", "rep"}),
+    "uploads.start": frozenset({"admin", "manager", "rep"}),
     "exports.run": frozenset({"admin", "manager", "rep"}),
     "exports.manage": frozenset({"admin", "manager"}),
     "tasks.view": frozenset({"admin", "manager"}),

@@ -138,6 +138,7 @@ PRODUCT_TASK_MODULES = (
     "leadreel.services.importing.tasks",
     "leadreel.services.enrich_tasks",
     "leadreel.services.videos.tasks",
+    "leadreel.services.delivery.upload_task",
     "leadreel.tasks.handlers",
 )
 

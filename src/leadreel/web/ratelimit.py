@@ -1,34 +1,28 @@
-"""A small sliding-window limiter for login attempts (per client address, per process)."""
+"""The web side of the login limiter: one per app, limits from the settings.
+
+The counting lives in :mod:`leadreel.services.login_limits` (in the database, shared by
+every process); the client address is ``request.remote_addr``, which ProxyFix sets from
+``X-Forwarded-For`` when ``LEADREEL_PROXY_HOPS`` says proxies are trusted.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+from flask import current_app, request
+
+from leadreel.services.login_limits import LoginLimiter
 
 
-class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-        if limit < 1 or window_seconds <= 0:
-            raise ValueError(f"limit must be >= 1 and window > 0, got {limit}, {window_seconds}")
-        self.limit, self.window, self.clock = limit, window_seconds, clock
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+def login_limiter() -> LoginLimiter:
+    ext = current_app.extensions
+    if "login_limiter" not in ext:
+        settings = current_app.config["SETTINGS"]
+        ext["login_limiter"] = LoginLimiter(
+            per_account=settings.login_rate_limit,
+            per_address=settings.login_rate_limit_per_address,
+            window=300,
+        )
+    return ext["login_limiter"]
 
-    def _trim(self, key: str) -> deque[float]:
-        hits, cutoff = self._hits[key], self.clock() - self.window
-        while hits and hits[0] <= cutoff:
-            hits.popleft()
-        return hits
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._trim(key)) >= self.limit
-
-    def hit(self, key: str) -> None:
-        with self._lock:
-            self._trim(key).append(self.clock())
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+def client_address() -> str:
+    return request.remote_addr or "unknown"

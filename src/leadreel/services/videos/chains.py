@@ -4,6 +4,9 @@ Why here: the request path (a run prepared inline) and the fan-out task create c
 same way, a batch of leads at a time, in the caller's transaction. The caller commits, so
 a committed Video always has its tasks and a rolled-back batch leaves neither.
 
+Delivery: when the lead's batch (or the workspace) sends videos to a Drive account, the
+chain ends with ``upload_video`` (see ``services/delivery``).
+
 Double-clicks: a lead whose video is queued, capturing or rendering is skipped, and both
 tasks carry ``dedupe_key=lead:<id>`` so even two concurrent runs enqueue one chain (the
 loser's Video row is dropped again).
@@ -23,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadreel.models import Video
+from leadreel.services.delivery.storage import Destination, destination_for_batch, upload_step
 from leadreel.services.videos.names import (
     ACTIVE_STATUSES,
     HOLD_UNTIL,
@@ -87,6 +91,9 @@ def create_chains(
     held. The caller commits."""
     out = BatchOutcome()
     busy = active_leads(session, [lead.id for lead in leads])
+    destinations: dict[int | None, Destination] = {}
+    for batch_id in {lead.batch_id for lead in leads}:
+        destinations[batch_id] = destination_for_batch(session, batch_id)
     todo = [lead for lead in leads if lead.id not in busy]
     out.skipped = [lead.id for lead in leads if lead.id in busy]
     slots = max(0, run.samples - len(sample_ids)) if run.samples else 0
@@ -107,7 +114,10 @@ def create_chains(
     samples = list(sample_ids)
     for lead, video in zip(todo, videos, strict=True):
         held = bool(run.samples) and not video.is_sample
-        if not _enqueue_chain(session, run, lead, video, held=held, sample_ids=samples):
+        upload_to = destinations[lead.batch_id].account_id
+        if not _enqueue_chain(
+            session, run, lead, video, held=held, sample_ids=samples, upload_to=upload_to
+        ):
             out.skipped.append(lead.id)
         elif held:
             out.held.append(video.id)
@@ -127,8 +137,10 @@ def _enqueue_chain(
     *,
     held: bool,
     sample_ids: list[int],
+    upload_to: int | None = None,
 ) -> bool:
-    """Enqueue screenshot -> render_video for one lead; False (and the Video dropped) when a
+    """Enqueue screenshot -> render_video (-> upload_video when the lead's videos go to the
+    Drive account ``upload_to``) for one lead; False (and the Video dropped) when a
     concurrent request queued this lead first."""
     render_payload = {
         "video_id": video.id,
@@ -157,7 +169,8 @@ def _enqueue_chain(
         batch_id=lead.batch_id,
         created_by_id=run.user_id,
         next_task=chain(
-            {"type": RENDER, "payload": render_payload, "dedupe_key": f"lead:{lead.id}"}
+            {"type": RENDER, "payload": render_payload, "dedupe_key": f"lead:{lead.id}"},
+            *([upload_step(video.id, lead.id, upload_to)] if upload_to else []),
         ),
     )
     if task is None or (task.payload or {}).get("video_id") != video.id:
