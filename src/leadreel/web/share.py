@@ -19,7 +19,7 @@ from leadreel.extensions import csrf, db
 from leadreel.models import Video
 from leadreel.services.delivery import links, shares, views
 from leadreel.services.delivery.email_image import email_image
-from leadreel.web.ratelimit import RateLimiter
+from leadreel.web.flood_guard import RateLimiter
 
 bp = Blueprint("share", __name__)
 EVENT_LIMITER = RateLimiter(limit=120, window_seconds=60)
