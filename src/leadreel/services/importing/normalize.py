@@ -12,7 +12,10 @@ Policy in short
 - phones become E.164 when possible, otherwise they are kept as written.
 - the website becomes scheme + host; `company_domain` comes from it, or (marked
   inferred) from a non-free-mail email domain.
-- notes are mined for emails, phones and URLs, filling EMPTY fields only (inferred).
+- notes (free text) are mined for emails, phones, URLs, the job title and the company
+  name (`free_text`), filling EMPTY fields only (inferred).
+- a person file's row whose name is plainly a business ("Acme Plumbing LLC") with no
+  company given is the company's row: the name goes to `company_name` (mixed files).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
 from leadreel.services.importing import cleaning as c
+from leadreel.services.importing.file_kind import name_is_business
+from leadreel.services.importing.free_text import mine_company, mine_job_title
 
 NO_DATA_ERROR = "row has no name, email, phone, company or website"
 _URL_FIELDS_BY_HOST = (
@@ -247,6 +252,10 @@ class RowNormalizer:
     def _finish(self, row: NormalizedRow) -> None:
         lead, company = row.lead, row.company
         full = lead.get("full_name")
+        if full and "company_name" not in company and name_is_business(full):
+            company["company_name"] = lead.pop("full_name")
+            row.inferred.add("company_name")
+            full = None
         if full and not (lead.get("first_name") or lead.get("last_name")):
             first, last = c.split_name(full)
             if first:
@@ -325,6 +334,17 @@ class RowNormalizer:
                 if url and key not in target:
                     target[key] = url
                     row.inferred.add(key)
+        if "job_title" not in lead and (title := mine_job_title(notes)):
+            lead["job_title"] = title
+            row.inferred.add("job_title")
+        if "company_name" not in company:
+            domain = company.get("company_domain") or c.domain_of(company.get("website") or "")
+            if not domain and (email := lead.get("email")):
+                mail_domain = c.email_domain(email)
+                domain = None if c.is_shared_host(mail_domain) else mail_domain
+            if name := mine_company(notes, domain):
+                company["company_name"] = name
+                row.inferred.add("company_name")
 
 
 def _rebuild(columns: list[Column], region: str, fields: Sequence[FieldSpec]) -> RowNormalizer:
