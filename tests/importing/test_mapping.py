@@ -186,6 +186,7 @@ def test_proposal_is_json_serialisable():
         "field": "email",
         "confidence": 0.95,
         "source": "synonym",
+        "reason": "the header names Email",
     }
     assert MappingProposal.model_validate(data) == p
     assert p.as_dict() == {"Email": "email"}
@@ -223,7 +224,7 @@ def test_ai_only_fills_unsure_columns():
     p = propose_mapping(["Email", "Fonction exacte", "xyz"], [["a@b.co", "CEO", "1"]], provider=ai)
     assert fields_of(p) == {"Email": "email", "Fonction exacte": "job_title", "xyz": None}
     assert sources_of(p)["Fonction exacte"] == "ai"
-    assert ai.calls == [["Email", "Fonction exacte", "xyz"]]
+    assert ai.calls == [["Fonction exacte", "xyz"]]  # only the columns the rules are unsure of
     assert p.warnings == []
 
 

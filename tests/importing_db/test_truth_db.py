@@ -38,7 +38,7 @@ def test_cli_import_matches_truth(sample: Path, cli, session) -> None:
         for key in FIELDS:
             total += 1
             right += (got.get(key) or None) == (expected.get(key) or None)
-    assert right / total >= 0.97, f"{right}/{total} fields right"
+    assert right / total >= 0.98, f"{right}/{total} fields right"
 
 
 def test_cli_map_json(cli) -> None:

@@ -173,10 +173,12 @@ def _mailbox_shares(values: Sequence[str]) -> tuple[float, float]:
     return role / len(emails), personal / len(emails)
 
 
-def name_column(cols: Sequence[Any]) -> int | None:
+def name_column(cols: Sequence[Any], profiles: Sequence[Any]) -> int | None:
     """The column that names each row: full name, else a lone first name ("Nombre"),
     else a "Title" without job titles, else the company name."""
     by_field = {c.field: c for c in reversed(cols) if c.field}
+    if "first_name" in by_field and "last_name" in by_field:
+        return None  # the names are split: the rows are people
     if "full_name" in by_field:
         return int(by_field["full_name"].index)
     if "first_name" in by_field and "last_name" not in by_field:
@@ -184,8 +186,8 @@ def name_column(cols: Sequence[Any]) -> int | None:
     if "company_name" in by_field:
         return int(by_field["company_name"].index)
     title = by_field.get("job_title")
-    if title is not None:
-        return int(title.index)
+    if title is not None and profiles[title.index].share("job_title") < 0.3:
+        return int(title.index)  # a maps export's "title" is the business
     return None
 
 
@@ -196,7 +198,7 @@ def decide_kind(
     and their `profiles` (value_signals)."""
     score, reasons = 0.0, []
     fields = {c.field for c in cols if c.field}
-    idx = name_column(cols)
+    idx = name_column(cols, profiles)
     if idx is not None:
         names = [v for v in values[idx] if v.strip()]
         if names:
