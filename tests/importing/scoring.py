@@ -86,8 +86,16 @@ def score(path: Path) -> Score:
             else:
                 wrong_fields.append((expected["email"], key, want, value))
     return Score(
-        fmt, proposal, len(proposal.columns) - len(wrong_columns), len(proposal.columns),
-        right, total, len(deduper.leads), len(deduper.companies), errors, wrong_columns,
+        fmt,
+        proposal,
+        len(proposal.columns) - len(wrong_columns),
+        len(proposal.columns),
+        right,
+        total,
+        len(deduper.leads),
+        len(deduper.companies),
+        errors,
+        wrong_columns,
         wrong_fields,
     )
 

@@ -111,6 +111,8 @@ def import_command(
         result = {"batch_id": batch.id, "status": batch.status, **counts}
         if batch.error_report_path:
             result["rejected_report"] = batch.error_report_path
+        if batch.warnings:
+            result["warnings"] = list(batch.warnings)
     if as_json:
         click.echo(json.dumps(result))
         return

@@ -264,7 +264,9 @@ COMPANY_TWIN = {
 _LOCATION_TO_COMPANY = {"city", "state", "country", "phone"}
 
 
-def apply_business_kind(cols: Sequence[Any], profiles: Sequence[Any], decision: KindDecision) -> None:
+def apply_business_kind(
+    cols: Sequence[Any], profiles: Sequence[Any], decision: KindDecision
+) -> None:
     """Re-map a business file's columns in place (see the issue's "In a business file").
 
     The name column becomes `company_name`; another column that looked like a company
@@ -302,8 +304,14 @@ def apply_people_context(cols: Sequence[Any]) -> None:
     """People file without any person column (company, site, city, phone only): the
     location and phone belong to the company."""
     fields = {c.field for c in cols}
-    if fields & {"first_name", "last_name", "full_name", "job_title", "linkedin_url",
-                 "mobile_phone"}:
+    if fields & {
+        "first_name",
+        "last_name",
+        "full_name",
+        "job_title",
+        "linkedin_url",
+        "mobile_phone",
+    }:
         return
     if not fields & {"company_name", "website", "company_domain"}:
         return

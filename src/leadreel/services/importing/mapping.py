@@ -31,20 +31,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
-from leadreel.fields import CORE_FIELDS, FieldSpec, field
+from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.integrations.ai import AIProvider
 from leadreel.services.dedupe import fold
 from leadreel.services.importing import file_kind
 from leadreel.services.importing.header_words import business_column, header_variants, lookalike
 from leadreel.services.importing.mapping_ai import UNSURE_BELOW, ask_unsure
+from leadreel.services.importing.normalize import MAX_EXTRA_COLUMNS
 from leadreel.services.importing.value_signals import FIELD_FOR_SIGNAL, ValueProfile, profile
 
 Source = Literal["saved", "synonym", "fuzzy", "values", "file", "ai", "none"]
 __all__ = ["UNSURE_BELOW", "ColumnMapping", "MappingProposal", "propose_mapping"]
 FUZZY_CUTOFF = 86.0
-#: Unmapped columns kept as extra fields per row; the rest of a very wide file is
-#: not imported (with a warning), so one row cannot carry thousands of extra keys.
-MAX_EXTRA_COLUMNS = 500
 
 _COMPANY_PREFIXES = (
     "company",
@@ -298,13 +296,21 @@ def _rule_mapping(
         key = saved[header]
         if key is None or key in by_key:
             return ColumnMapping(
-                index=i, header=header, field=key, confidence=1.0, source="saved",
+                index=i,
+                header=header,
+                field=key,
+                confidence=1.0,
+                source="saved",
                 reason="your saved mapping for files with these columns",
             )
     only_business = business_column(header)
     if only_business is not None:
         return ColumnMapping(
-            index=i, header=header, field=None, confidence=0.9, source="synonym",
+            index=i,
+            header=header,
+            field=None,
+            confidence=0.9,
+            source="synonym",
             reason=f"a business's {only_business} column: kept as an extra field",
         )
     hit: tuple[str, float] | None = _synonym(header, specs)
@@ -318,7 +324,9 @@ def _rule_mapping(
     if hit is not None:
         label = by_key[hit[0]].label
         reason = (
-            f"the header names {label}" if source == "synonym" else f"the header is close to {label}"
+            f"the header names {label}"
+            if source == "synonym"
+            else f"the header is close to {label}"
         )
     if hit is not None and _contradicted(by_key[hit[0]], prof):
         hit, reason = None, f"the values do not look like {by_key[hit[0]].label}"
@@ -327,7 +335,11 @@ def _rule_mapping(
             hit, source, reason = (by_values[0], by_values[1]), "values", by_values[2]
     if hit is None:
         return ColumnMapping(
-            index=i, header=header, field=None, confidence=0.0, source="none",
+            index=i,
+            header=header,
+            field=None,
+            confidence=0.0,
+            source="none",
             reason=reason or "no field fits: kept as an extra field",
         )
     return ColumnMapping(
@@ -363,7 +375,12 @@ def _fill_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfi
         if col.field is None and col.source == "none":
             guess = _from_values(prof, col.header)
             if guess and guess[0] == "full_name":
-                col.field, col.confidence, col.source, col.reason = guess[0], guess[1], "values", guess[2]
+                col.field, col.confidence, col.source, col.reason = (
+                    guess[0],
+                    guess[1],
+                    "values",
+                    guess[2],
+                )
                 return
 
 

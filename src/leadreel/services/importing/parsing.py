@@ -10,6 +10,16 @@ Errors:
      └─ FileLimitError     a configured size limit was exceeded (names limit and value)
 A row with the wrong number of cells is not an exception: its `Record` carries
 an `error` so the importer can report it and go on.
+
+Hostile files lose only what is broken:
+- a cell may be as large as the file (the csv module's 128 KB field limit is lifted);
+  the normaliser keeps `MAX_CELL_CHARS` of it and names the row in the warnings;
+- a quote opened and never closed swallows the rest of the file in a plain csv
+  reader. Here a record that spans several lines and has the wrong width is taken
+  back: its first line goes to the rejected rows and reading resumes on the next
+  line, so every other row imports, the last one included;
+- up to `Limits.max_columns` (20,000) columns are read; the mapper keeps the lead
+  fields and at most 500 other columns as extra fields, with a warning.
 """
 
 from __future__ import annotations
@@ -30,6 +40,11 @@ DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_ROWS = 50
 HEADER_SEARCH_ROWS = 10
+#: The csv module's per-field limit, lifted so one huge cell cannot abort a file.
+FIELD_SIZE_LIMIT = 1 << 30
+#: A record spanning more lines than this is an unclosed quote, whatever its width.
+MAX_RECORD_LINES = 10_000
+UNBALANCED_QUOTE = "a quote opened on this line is never closed; the line is not imported"
 
 
 class ImportFileError(Exception):
@@ -51,7 +66,7 @@ class Limits:
 
     max_bytes: int = 512 * 1024 * 1024
     max_rows: int = 2_000_000
-    max_columns: int = 500
+    max_columns: int = 20_000
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_rows", "max_columns"):
@@ -131,13 +146,17 @@ def iter_records(
     p = _checked_path(path, limits)
     width = len(fmt.headers)
     count = 0
-    for line, cells in _raw_rows(p, fmt):
+    for item in _raw_rows(p, fmt):
+        line, cells = item[0], item[1]
         if line <= fmt.header_line or not any(c.strip() for c in cells):
             continue
         count += 1
         if count > limits.max_rows:
             raise FileLimitError("data rows", limits.max_rows, count, at_least=True)
-        yield shape_record(line, cells, width)
+        if len(item) == 3:
+            yield Record(line, cells, item[2])  # type: ignore[misc]
+        else:
+            yield shape_record(line, cells, width)
 
 
 def read_sample(
@@ -248,8 +267,15 @@ def _decode_sample(head: bytes, encoding: str) -> str:
     return text
 
 
+def allow_big_cells() -> None:
+    """Lift the csv module's field limit (process-wide; called before every reader)."""
+    if csv.field_size_limit() != FIELD_SIZE_LIMIT:
+        csv.field_size_limit(FIELD_SIZE_LIMIT)
+
+
 def _csv_lines(lines: Iterable[str], delimiter: str) -> list[tuple[int, list[str]]]:
     """Parse a small list of lines, tolerating a sample cut inside a quoted field."""
+    allow_big_cells()
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(iter(lines), delimiter=delimiter)
     start = 1
@@ -312,25 +338,70 @@ def shape_record(line: int, cells: list[str], width: int) -> Record:
     return Record(line, cells)
 
 
-def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[Any]:
     if fmt.kind == "xlsx":
         yield from _xlsx_rows(p)
         return
     assert fmt.encoding and fmt.delimiter
     with p.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(_without_nul(fh), delimiter=fmt.delimiter)
-        start = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ImportFileError(
-                    f"cannot parse line {start}: {exc} (an unclosed quote?)"
-                ) from exc
-            yield start, row
-            start = reader.line_num + 1
+        yield from repairing_rows(_without_nul(fh), fmt.delimiter, len(fmt.headers))
+
+
+class _RunawayRecord(Exception):
+    pass
+
+
+class _Lines:
+    """The lines a csv reader pulls, with push-back and a record of what it took."""
+
+    __slots__ = ("back", "src", "taken")
+
+    def __init__(self, src: Iterable[str]) -> None:
+        self.src = iter(src)
+        self.back: list[str] = []
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.back.pop() if self.back else next(self.src)
+        self.taken.append(line)
+        if len(self.taken) > MAX_RECORD_LINES:
+            raise _RunawayRecord
+        return line
+
+
+def repairing_rows(
+    lines: Iterable[str], delimiter: str, width: int
+) -> Iterator[tuple[int, list[str]] | tuple[int, list[str], str]]:
+    """(line, cells) per record; an unclosed quote yields (line, [text], reason) for its
+    first line only and reading goes on from the next line (see the module docstring)."""
+    allow_big_cells()
+    src = _Lines(lines)
+    reader = csv.reader(src, delimiter=delimiter)
+    start = 1
+    while True:
+        src.taken = []
+        try:
+            row: list[str] | None = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _RunawayRecord):
+            row = None
+            reader = csv.reader(src, delimiter=delimiter)  # a fresh state after the error
+        taken = src.taken
+        # A record over several lines is broken when its width is wrong, or when its
+        # last line has no quote at all: then the file ended inside the quoted cell.
+        if len(taken) > 1 and (row is None or len(row) != width or '"' not in taken[-1]):
+            src.back.extend(reversed(taken[1:]))
+            yield start, [taken[0].rstrip("\r\n")], UNBALANCED_QUOTE
+            start += 1
+            continue
+        if row is None:
+            raise ImportFileError(f"cannot parse line {start} (an unclosed quote?)")
+        yield start, row
+        start += len(taken)
 
 
 def _without_nul(lines: Iterable[str]) -> Iterator[str]:

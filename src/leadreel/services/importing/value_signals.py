@@ -107,8 +107,12 @@ def _prose(v: str) -> set[str]:
     return out
 
 
+#: A value is judged by its first this-many characters.
+JUDGE_CHARS = 1_000
+
+
 def _signals(value: str) -> set[str]:
-    v = value.strip()
+    v = value[:JUDGE_CHARS].strip()
     low = v.lower()
     out: set[str] = set()
     if len(v) >= 30 and v.count(" ") >= 4:
