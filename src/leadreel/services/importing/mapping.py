@@ -229,6 +229,8 @@ def _contradicted(spec: FieldSpec, prof: ValueProfile) -> bool:
         return prof.share("shared_url") >= 0.6 or prof.share("free_text") >= 0.5
     if spec.type == "phone":
         return prof.share("decimal") >= 0.6 or prof.share("free_text") >= 0.5
+    if spec.key in ("notes", "company_description"):  # French "Note" is a rating
+        return prof.share("number") >= 0.8
     if spec.type in _WEAK_TYPES:
         return any(prof.share(s) >= 0.8 for s in ("email", "url", "phone", "free_text"))
     return False
@@ -260,6 +262,7 @@ def propose_mapping(
         profiles.append(prof)
         cols.append(_rule_mapping(i, header, prof, saved, specs, by_key))
     _free_text_columns(cols, profiles, by_key)
+    _whole_names_in_first_name(cols, profiles)
     _fill_names_from_values(cols, profiles)
     decision = file_kind.decide_kind(cols, values, profiles)
     if kind is not None and kind != decision.kind:
@@ -365,6 +368,20 @@ def _free_text_columns(
             )
         elif col.field == "notes" and share >= 0.3:
             col.reason += "; free text with contact data: mined into empty fields (inferred)"
+
+
+def _whole_names_in_first_name(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
+    """"Nome" / "Nombre" holding whole names ("Ana Souza") with no last-name column is
+    the full name (in a business file the kind decision makes it the company name)."""
+    fields = {c.field for c in cols}
+    if "last_name" in fields or "full_name" in fields:
+        return
+    for col, prof in zip(cols, profiles, strict=True):
+        if col.field == "first_name" and col.source != "saved":
+            if prof.share("person_name") >= 0.6:
+                col.field, col.source = "full_name", "values"
+                col.reason += f"; {round(100 * prof.share('person_name'))}% are whole names"
+            return
 
 
 def _fill_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
