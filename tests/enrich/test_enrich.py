@@ -159,3 +159,25 @@ def _upload(tmp_path: Path):
     path = tmp_path / "n.csv"
     path.write_text(CSV)
     return path.open("rb")
+
+
+def test_a_note_repeated_on_many_rows_is_asked_once(app, fake, tmp_path: Path, make_user):
+    """Answers are cached by input within a run: the same text and wanted fields, one call."""
+    owner = make_user("rep")
+    path = tmp_path / "same.csv"
+    note = "Met at the regional expo last spring, wants a call back in May"
+    path.write_text(
+        "Name,Email,Notes\n"
+        + "".join(f'P{i} Lee,p{i}@lee{i}.io,"{note}"\n' for i in range(3))
+    )
+    fake.reply(_values(job_title="Owner", city=None))
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        batch, _ = import_file(db.session, settings, path, owner=owner)
+        provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
+        report = enrich_batch(db.session, settings, batch, provider)
+        provider.close()
+        assert report.considered == 3 and report.enriched == 3
+        titles = db.session.scalars(select(Lead.job_title).order_by(Lead.id)).all()
+        assert titles == ["Owner", "Owner", "Owner"]
+    assert len(fake.requests) == 1

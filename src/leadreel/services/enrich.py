@@ -6,6 +6,11 @@ reads the free text of at most ``ai_enrich_max_rows`` leads of the batch. Only e
 fields are filled, each one is marked inferred, and companies it creates carry the batch
 tag, so "Undo import" removes them too. The text goes to the model as data (the
 provider's prompt says so); what comes back is validated before it is stored.
+
+Only rows the rules are unsure of are sent: the import's own free-text mining already
+fills email, phone, website, job title and company name, so a lead whose empty fields
+are all filled is skipped. Answers are cached by (text, wanted fields) within a run, so
+a note repeated on many rows is asked about once.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ def enrich_batch(
     from leadreel.integrations.ai import AIProviderError
 
     report = EnrichReport()
+    asked: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
     candidates = session.scalars(
         select(Lead)
         .where(Lead.batch_id == batch.id, or_(Lead.notes.is_not(None), Lead.extra != {}))
@@ -80,11 +86,16 @@ def enrich_batch(
             report.skipped_over_cap += 1
             continue
         report.considered += 1
-        try:
-            values = provider.extract_fields(text, wanted)
-        except AIProviderError:
-            report.failed += 1
-            continue
+        key = (text, tuple(wanted))
+        if key in asked:
+            values = asked[key]
+        else:
+            try:
+                values = provider.extract_fields(text, wanted)
+            except AIProviderError:
+                report.failed += 1
+                continue
+            asked[key] = values
         filled = _apply(session, batch, lead, values, wanted)
         if filled:
             report.enriched += 1
