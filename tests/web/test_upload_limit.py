@@ -7,10 +7,10 @@ import io
 import re
 
 import pytest
+from tests.conftest import PASSWORD
 
 from leadreel.extensions import db as _db
 from leadreel.services.setup import create_user
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
