@@ -27,7 +27,9 @@ _CONNECT = frozenset("& + and y e et und en of de del des du da do di van von la
 _AT = re.compile(
     r"\b(?:at|@|bei|chez|en|em|presso|bij|de|da|para|für|fur|pour|with|con|com)\s+", re.I
 )
-_CLAUSE = re.compile(r"[.;:()\[\]|/\n]+|\s[-–—]\s|,\s|\s(?:at|bei|chez|en|em|presso|bij)\s", re.I)
+_CLAUSE = re.compile(
+    r"[.;:()\[\]|/\n]+|\s[-–—]\s|,\s|\s(?:at|bei|chez|en|em|na|no|presso|bij)\s", re.I
+)
 _LINK = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S+\.(?:com|net|org|io|co|es|de|fr)\b", re.I)
 _SMALL = frozenset("of and & for de del la le di du da des van von y e et und".split())
 _NOT_NAMES = frozenset(
