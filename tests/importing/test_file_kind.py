@@ -170,7 +170,7 @@ def test_look_alike_columns_are_never_phones():
     assert got["location/lat"] is None and got["location/lng"] is None
     assert got["postalCode"] == "company_postal_code"
     assert got["totalScore"] is None and got["reviewsCount"] is None and got["placeId"] is None
-    assert got["Col 7"] == "phone"
+    assert got["Col 7"] == "company_phone"  # a business file (coordinates, ratings): its phone
     # values alone: coordinates under a meaningless header are not phones either
     got, _ = fields(["c1"], [["39.0705309"], ["28.5925597"], ["-45.8776729"]])
     assert got["c1"] is None
