@@ -80,6 +80,7 @@ ROLE_MAILBOXES = frozenset(
     no-reply webmaster studio clinic clinica dental shop tienda store orders pedidos
     comercial commercial""".split()
 )
+_ALL_WORDS = LEGAL_FORMS | TRADE_WORDS
 _TOKEN = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*\.?", re.UNICODE)
 _PERSON_FIELDS = frozenset({"first_name", "last_name", "job_title", "linkedin_url"})
 NAME_FIELDS = frozenset({"full_name", "first_name", "company_name", "job_title"})
@@ -119,6 +120,10 @@ def _tokens(value: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def business_words(value: str) -> tuple[bool, bool]:
     """(has a legal form, has a trade word or "&") of a name."""
+    if value.isascii() and "." not in value and "&" not in value:  # the usual name: fast
+        words = value.lower().replace(",", " ").split()
+        if _ALL_WORDS.isdisjoint(words):
+            return False, False
     tokens = _tokens(value)
     legal = any(t in LEGAL_FORMS for t in tokens[1:]) or bool(
         re.search(r"\b(?:s\.\s?l\.?u?|s\.\s?a\.?|b\.\s?v\.?|n\.\s?v\.?)(?:\s|$)", value, re.I)
