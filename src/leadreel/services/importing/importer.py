@@ -157,12 +157,13 @@ def import_file(
     workers: int | None = None,
     chunk_size: int | None = None,
     transaction_rows: int | None = None,
+    kind: str | None = None,
 ) -> tuple[ImportBatch, dict[str, Any]]:
     """Propose (or take) a mapping and import `path` synchronously: the CLI and the demo.
 
     `mapping` (header -> core key or None) wins over the proposal for the headers it names.
     """
-    fmt, _sample, proposal = propose_for_file(session, settings, path)
+    fmt, _sample, proposal = propose_for_file(session, settings, path, kind=kind)
     if commit:
         session.commit()  # end the read: the batch's INSERT then begins a write of its own
     columns = apply_mapping(proposal.columns, mapping or {})
