@@ -58,7 +58,7 @@ def test_review_page_of_a_business_file(live_server, browser, make_user, tmp_pat
     context.close()
 
 
-def test_review_page_shows_what_free_text_gave(live_server, page, make_user):
+def test_review_page_shows_what_free_text_gave(live_server, page, make_user, tmp_path):
     user = make_user("rep")
     page.goto(f"{live_server}/login")
     page.fill("#email", user.email)
@@ -72,3 +72,6 @@ def test_review_page_shows_what_free_text_gave(live_server, page, make_user):
     mined = page.locator("[data-testid=mined]").inner_text()
     assert "jose@granitemedia.com" in mined and "Granite Media" in mined
     assert "General Manager" in mined
+    shot = Path(os.environ.get("LEADREEL_SCREENSHOT_DIR", tmp_path)) / "import_review_mined.png"
+    page.locator("[data-testid=mined]").screenshot(path=str(shot))
+    assert shot.stat().st_size > 5_000
