@@ -36,15 +36,18 @@ from typing import Any, Literal
 
 from charset_normalizer import from_bytes
 
+from leadreel.services.importing.repair import (  # noqa: F401 - re-exported
+    FIELD_SIZE_LIMIT,
+    MAX_RECORD_LINES,
+    UNBALANCED_QUOTE,
+    allow_big_cells,
+    repairing_rows,
+)
+
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_ROWS = 50
 HEADER_SEARCH_ROWS = 10
-#: The csv module's per-field limit, lifted so one huge cell cannot abort a file.
-FIELD_SIZE_LIMIT = 1 << 30
-#: A record spanning more lines than this is an unclosed quote, whatever its width.
-MAX_RECORD_LINES = 10_000
-UNBALANCED_QUOTE = "a quote opened on this line is never closed; the line is not imported"
 
 
 class ImportFileError(Exception):
@@ -267,12 +270,6 @@ def _decode_sample(head: bytes, encoding: str) -> str:
     return text
 
 
-def allow_big_cells() -> None:
-    """Lift the csv module's field limit (process-wide; called before every reader)."""
-    if csv.field_size_limit() != FIELD_SIZE_LIMIT:
-        csv.field_size_limit(FIELD_SIZE_LIMIT)
-
-
 def _csv_lines(lines: Iterable[str], delimiter: str) -> list[tuple[int, list[str]]]:
     """Parse a small list of lines, tolerating a sample cut inside a quoted field."""
     allow_big_cells()
@@ -345,63 +342,6 @@ def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[Any]:
     assert fmt.encoding and fmt.delimiter
     with p.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
         yield from repairing_rows(_without_nul(fh), fmt.delimiter, len(fmt.headers))
-
-
-class _RunawayRecord(Exception):
-    pass
-
-
-class _Lines:
-    """The lines a csv reader pulls, with push-back and a record of what it took."""
-
-    __slots__ = ("back", "src", "taken")
-
-    def __init__(self, src: Iterable[str]) -> None:
-        self.src = iter(src)
-        self.back: list[str] = []
-        self.taken: list[str] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = self.back.pop() if self.back else next(self.src)
-        self.taken.append(line)
-        if len(self.taken) > MAX_RECORD_LINES:
-            raise _RunawayRecord
-        return line
-
-
-def repairing_rows(
-    lines: Iterable[str], delimiter: str, width: int
-) -> Iterator[tuple[int, list[str]] | tuple[int, list[str], str]]:
-    """(line, cells) per record; an unclosed quote yields (line, [text], reason) for its
-    first line only and reading goes on from the next line (see the module docstring)."""
-    allow_big_cells()
-    src = _Lines(lines)
-    reader = csv.reader(src, delimiter=delimiter)
-    start = 1
-    while True:
-        src.taken = []
-        try:
-            row: list[str] | None = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, _RunawayRecord):
-            row = None
-            reader = csv.reader(src, delimiter=delimiter)  # a fresh state after the error
-        taken = src.taken
-        # A record over several lines is broken when its width is wrong, or when its
-        # last line has no quote at all: then the file ended inside the quoted cell.
-        if len(taken) > 1 and (row is None or len(row) != width or '"' not in taken[-1]):
-            src.back.extend(reversed(taken[1:]))
-            yield start, [taken[0].rstrip("\r\n")], UNBALANCED_QUOTE
-            start += 1
-            continue
-        if row is None:
-            raise ImportFileError(f"cannot parse line {start} (an unclosed quote?)")
-        yield start, row
-        start += len(taken)
 
 
 def _without_nul(lines: Iterable[str]) -> Iterator[str]:
