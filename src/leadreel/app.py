@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -131,8 +132,23 @@ def register_errorhandlers(app: Flask) -> None:
             return jsonify(error=error.name, message=error.description), code
         return render_template("error.html", error=error), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 429, 500):
         app.errorhandler(code)(render_error)
+
+    def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
+        """Our own message naming the limit: the form (and so the upload) is read by the
+        CSRF check before any view runs, so the view's own size check never sees it."""
+        limit_mb = app.config["SETTINGS"].max_upload_mb
+        message = (
+            f"The upload is larger than the {limit_mb} MB limit "
+            "(LEADREEL_MAX_UPLOAD_MB). Split the file or ask an admin to raise the limit."
+        )
+        if wants_json():
+            return jsonify(error="file_too_large", message=message, limit_mb=limit_mb), 413
+        page = SimpleNamespace(code=413, name="File too large", description=message)
+        return render_template("error.html", error=page), 413
+
+    app.errorhandler(413)(too_large)
 
     from flask_wtf.csrf import CSRFError
 

@@ -44,10 +44,29 @@ def _values(**pairs: str | None) -> str:
     return json.dumps({"values": [{"key": k, "value": v} for k, v in pairs.items()]})
 
 
+def _rows(*rows: dict[str, str | None]) -> str:
+    """A batched answer: one entry per id, in the order the texts were sent."""
+    return json.dumps(
+        {
+            "rows": [
+                {"id": i, "values": [{"key": k, "value": v} for k, v in row.items()]}
+                for i, row in enumerate(rows)
+            ]
+        }
+    )
+
+
 def test_notes_fill_empty_fields_marked_inferred_and_undoable(app, fake, imported):
-    fake.reply(_values(company_name="Acme Roofing", job_title="Head of Sales", city="Denver"))
-    fake.reply(
-        _values(company_name="Stone Bakery", job_title=None, city="Austin", email="x@evil.test")
+    fake.reply(  # both leads' texts go in one batched request
+        _rows(
+            {"company_name": "Acme Roofing", "job_title": "Head of Sales", "city": "Denver"},
+            {
+                "company_name": "Stone Bakery",
+                "job_title": None,
+                "city": "Austin",
+                "email": "x@evil.test",
+            },
+        )
     )
     settings = app.config["SETTINGS"]
     with app.app_context():
@@ -77,8 +96,7 @@ def test_existing_values_are_never_overwritten(app, fake, imported):
         ann = db.session.scalar(select(Lead).where(Lead.email == "ann@acme-roofing.com"))
         ann.job_title, ann.city = "Owner", "Boulder"
         db.session.commit()
-        fake.reply(_values(job_title="Head of Sales", city="Denver", state="CO"))
-        fake.reply(_values())
+        fake.reply(_rows({"job_title": "Head of Sales", "city": "Denver", "state": "CO"}, {}))
         provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
         enrich_batch(
             db.session, app.config["SETTINGS"], db.session.get(ImportBatch, imported), provider
@@ -88,7 +106,7 @@ def test_existing_values_are_never_overwritten(app, fake, imported):
         assert (ann.job_title, ann.city, ann.state) == ("Owner", "Boulder", "CO")
     asked = fake.sent_messages(0)[-1]["content"]
     payload = json.loads(asked.split("<data>", 1)[1].split("</data>", 1)[0])
-    assert payload["wanted_keys"] == ["state", "country"]  # only what is still empty is asked for
+    assert payload["rows"][0]["wanted_keys"] == ["state", "country"]  # only what is empty
 
 
 def test_ai_failure_keeps_the_import_and_says_so(app, fake, imported):
@@ -159,3 +177,56 @@ def _upload(tmp_path: Path):
     path = tmp_path / "n.csv"
     path.write_text(CSV)
     return path.open("rb")
+
+
+def test_a_note_repeated_on_many_rows_is_asked_once(app, fake, tmp_path: Path, make_user):
+    """Answers are cached by input within a run: the same text and wanted fields, one call."""
+    owner = make_user("rep")
+    path = tmp_path / "same.csv"
+    note = "Met at the regional expo last spring, wants a call back in May"
+    path.write_text(
+        "Name,Email,Notes\n" + "".join(f'P{i} Lee,p{i}@lee{i}.io,"{note}"\n' for i in range(3))
+    )
+    fake.reply(_values(job_title="Owner", city=None))
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        batch, _ = import_file(db.session, settings, path, owner=owner)
+        provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
+        report = enrich_batch(db.session, settings, batch, provider)
+        provider.close()
+        assert report.considered == 3 and report.enriched == 3
+        titles = db.session.scalars(select(Lead.job_title).order_by(Lead.id)).all()
+        assert titles == ["Owner", "Owner", "Owner"]
+    assert len(fake.requests) == 1
+
+
+def test_many_texts_go_in_batches(app, fake, tmp_path: Path, make_user):
+    """25 leads with distinct notes: two requests (20 + 5), each answer applied to its lead."""
+    from leadreel.services.enrich import BATCH_ROWS
+
+    owner = make_user("rep")
+    path = tmp_path / "many.csv"
+    path.write_text(
+        "Name,Email,Notes\n"
+        + "".join(
+            f'P{i} Lee,p{i}@lee{i}.io,"Met lead number {i} at the spring expo"\n' for i in range(25)
+        )
+    )
+    fake.reply(_rows(*({"city": f"City {i}"} for i in range(BATCH_ROWS))))
+    fake.reply(_rows(*({"city": f"City {i}"} for i in range(BATCH_ROWS, 25))))
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        batch, _ = import_file(db.session, settings, path, owner=owner)
+        provider = make_provider("openai", api_key="sk-test", model="m", base_url=fake.base_url)
+        report = enrich_batch(db.session, settings, batch, provider)
+        provider.close()
+        assert (report.considered, report.enriched, report.failed) == (25, 25, 0)
+        cities = {lead.email: lead.city for lead in db.session.scalars(select(Lead))}
+    assert len(fake.requests) == 2
+    for k in range(2):
+        content = fake.sent_messages(k)[-1]["content"]
+        sent = json.loads(content.split("<data>", 1)[1].split("</data>")[0])
+        assert len(sent["rows"]) == (BATCH_ROWS if k == 0 else 25 - BATCH_ROWS)
+        for row in sent["rows"]:  # each answer landed on the lead whose text had its id
+            n = row["text"].split("number ", 1)[1].split(" ", 1)[0]
+            assert cities[f"p{n}@lee{n}.io"] == f"City {k * BATCH_ROWS + row['id']}"

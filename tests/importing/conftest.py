@@ -57,3 +57,13 @@ def ai(request: pytest.FixtureRequest, fake_openai: FakeOpenAI, fake_gemini: Fak
     )
     yield provider, fake
     provider.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ai_cache() -> Iterator[None]:
+    """AI mapping answers are cached by input: each test starts with an empty cache."""
+    from leadreel.services.importing.mapping_ai import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

@@ -138,6 +138,32 @@ def test_extract_fields(ai):
     assert "Met at expo" in sent_text(fake)
 
 
+def test_extract_many_in_one_request(ai):
+    """Several texts, one request; each answer goes back to its own text, only asked keys."""
+    provider, fake = ai
+    fake.reply(
+        json.dumps(
+            {
+                "rows": [
+                    {"id": 1, "values": [{"key": "city", "value": "Lyon"}]},
+                    {
+                        "id": 0,
+                        "values": [
+                            {"key": "job_title", "value": "CEO"},
+                            {"key": "city", "value": "Oslo"},
+                        ],
+                    },
+                    {"id": 7, "values": [{"key": "job_title", "value": "ghost"}]},
+                ]
+            }
+        )
+    )
+    got = provider.extract_many([("CEO of Acme", ["job_title"]), ("based in Lyon", ["city"])])
+    assert got == [{"job_title": "CEO"}, {"city": "Lyon"}]
+    assert len(fake.requests) == 1
+    assert "CEO of Acme" in sent_text(fake) and "based in Lyon" in sent_text(fake)
+
+
 def test_api_key_sent_but_never_logged_or_shown(ai, caplog):
     provider, fake = ai
     fake.error(500)

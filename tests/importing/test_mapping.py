@@ -186,6 +186,7 @@ def test_proposal_is_json_serialisable():
         "field": "email",
         "confidence": 0.95,
         "source": "synonym",
+        "reason": "the header names Email",
     }
     assert MappingProposal.model_validate(data) == p
     assert p.as_dict() == {"Email": "email"}
@@ -223,7 +224,7 @@ def test_ai_only_fills_unsure_columns():
     p = propose_mapping(["Email", "Fonction exacte", "xyz"], [["a@b.co", "CEO", "1"]], provider=ai)
     assert fields_of(p) == {"Email": "email", "Fonction exacte": "job_title", "xyz": None}
     assert sources_of(p)["Fonction exacte"] == "ai"
-    assert ai.calls == [["Email", "Fonction exacte", "xyz"]]
+    assert ai.calls == [["Fonction exacte", "xyz"]]  # only the columns the rules are unsure of
     assert p.warnings == []
 
 
@@ -290,3 +291,18 @@ def test_salesforce_style_prefixes():
         "Person - Email": "email",
         "Org Phone": "company_phone",
     }
+
+
+def test_ai_answers_are_cached_by_input():
+    """The same unsure columns with the same sample: one request; new input: a new one."""
+    ai = ScriptedProvider(
+        [AIColumnSuggestion(header="Fonction exacte", field="job_title", confidence=0.9)]
+    )
+    rows = [["a@b.co", "CEO"]]
+    for _ in range(3):
+        p = propose_mapping(["Email", "Fonction exacte"], rows, provider=ai)
+        assert fields_of(p)["Fonction exacte"] == "job_title"
+    assert ai.calls == [["Fonction exacte"]]
+    propose_mapping(["Email", "Fonction exacte"], [["c@d.co", "CTO"]], provider=ai)
+    assert len(ai.calls) == 2
+    assert "AI suggestion" in p.columns[1].reason

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from leadreel.services.importing.parsing import (
+    UNBALANCED_QUOTE,
     FileLimitError,
     ImportFileError,
     Limits,
@@ -179,10 +180,10 @@ def test_nul_characters_are_dropped(write_file):
     assert rows(path) == [["Ana", "a@x.io"]]
 
 
-def test_unclosed_quote_is_a_clear_error(write_file):
-    path = write_file('Name,Notes\nAna,"never closed\n' + "x" * 200_000 + "\n")
-    with pytest.raises(ImportFileError, match="line 2"):
-        list(iter_records(path, sniff(path)))
+def test_unclosed_quote_rejects_its_line_and_reads_on(write_file):
+    path = write_file('Name,Notes\nAna,"never closed\n' + "x" * 200_000 + ",long\nBo,ok\n")
+    got = [(r.line, r.error) for r in iter_records(path, sniff(path))]
+    assert got == [(2, UNBALANCED_QUOTE), (3, None), (4, None)]
 
 
 def test_excel_sep_hint_line(write_file):

@@ -12,8 +12,8 @@ from leadreel.services.importing import pool
 from leadreel.services.importing.mapping import propose_mapping
 from leadreel.services.importing.normalize import Column
 from leadreel.services.importing.parsing import (
+    UNBALANCED_QUOTE,
     FileLimitError,
-    ImportFileError,
     Limits,
     iter_records,
     read_sample,
@@ -104,10 +104,15 @@ def test_utf16_is_not_cut_but_still_counted(write_file) -> None:
     assert scanned.pieces is None and scanned.rows == 4
 
 
-def test_scan_raises_before_anything_for_a_broken_or_too_long_file(write_file) -> None:
+def test_scan_of_a_broken_or_too_long_file(write_file) -> None:
+    """An unclosed quote is not cut into pieces (the repairing reader reads it whole);
+    too many rows is refused before anything is written."""
     broken = write_file(HEAD + body(3) + 'X,Y,z,"never closed\n' + "x" * 200_000, name="b.csv")
-    with pytest.raises(ImportFileError, match="line 5"):
-        scan(broken, sniff(broken), Limits(), 2)
+    fmt = sniff(broken)
+    found = scan(broken, fmt, Limits(), 2)
+    records = list(iter_records(broken, fmt))
+    assert found.pieces is None and found.rows == len(records)
+    assert [r.line for r in records if r.error == UNBALANCED_QUOTE] == [5]
     long = write_file(HEAD + body(30), name="l.csv")
     with pytest.raises(FileLimitError, match="more than 21"):
         scan(long, sniff(long), Limits(max_rows=20), 7)

@@ -54,6 +54,15 @@ class _ExtractAnswer(BaseModel):
     values: list[_ExtractedValue]
 
 
+class _ExtractedRow(BaseModel):
+    id: int
+    values: list[_ExtractedValue]
+
+
+class _ExtractManyAnswer(BaseModel):
+    rows: list[_ExtractedRow]
+
+
 @runtime_checkable
 class AIProvider(Protocol):
     """What the importer and agent need from a language model."""
@@ -115,6 +124,15 @@ EXTRACT_SYSTEM = (
 )
 
 
+EXTRACT_MANY_SYSTEM = (
+    "You pull structured facts out of several free texts, each about one sales lead. "
+    + _DATA_NOT_INSTRUCTIONS
+    + ' Answer with JSON only, exactly of the form {"rows": [{"id": <id as given>, '
+    '"values": [{"key": "<key>", "value": "<text or null>"}]}]}, one entry per given id, '
+    "only for that id's requested keys, null when its text does not say."
+)
+
+
 def _cut(value: object) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= MAX_CELL_CHARS else text[:MAX_CELL_CHARS] + "…"
@@ -138,6 +156,17 @@ def mapping_prompt(
 def extract_prompt(text: str, wanted_keys: Sequence[str]) -> str:
     """The user message for `extract_fields`."""
     payload = {"wanted_keys": list(wanted_keys), "text": text[:4000]}
+    return "<data>\n" + json.dumps(payload, ensure_ascii=False) + "\n</data>"
+
+
+def extract_many_prompt(items: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The user message for `extract_many`: numbered texts with their wanted keys."""
+    payload = {
+        "rows": [
+            {"id": i, "wanted_keys": list(keys), "text": text[:4000]}
+            for i, (text, keys) in enumerate(items)
+        ]
+    }
     return "<data>\n" + json.dumps(payload, ensure_ascii=False) + "\n</data>"
 
 
@@ -198,6 +227,27 @@ class _ChatProvider(ABC):
             for v in answer.values
             if v.key in wanted and v.value and v.value.strip()
         }
+
+
+    def extract_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, str]]:
+        """`extract_fields` for several (text, wanted keys) in one request; one dict each."""
+        if not items:
+            return []
+        raw = self._complete_json(
+            EXTRACT_MANY_SYSTEM, extract_many_prompt(items), _ExtractManyAnswer
+        )
+        answer: _ExtractManyAnswer = _parse(_ExtractManyAnswer, raw)
+        out: list[dict[str, str]] = [{} for _ in items]
+        for row in answer.rows:
+            if not 0 <= row.id < len(items):
+                continue
+            wanted = set(items[row.id][1])
+            out[row.id] = {
+                v.key: v.value.strip()
+                for v in row.values
+                if v.key in wanted and v.value and v.value.strip()
+            }
+        return out
 
 
 class OpenAIProvider(_ChatProvider):

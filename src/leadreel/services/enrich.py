@@ -6,6 +6,12 @@ reads the free text of at most ``ai_enrich_max_rows`` leads of the batch. Only e
 fields are filled, each one is marked inferred, and companies it creates carry the batch
 tag, so "Undo import" removes them too. The text goes to the model as data (the
 provider's prompt says so); what comes back is validated before it is stored.
+
+Only rows the rules are unsure of are sent: the import's own free-text mining already
+fills email, phone, website, job title and company name, so a lead whose empty fields
+are all filled is skipped. The texts go in batches of `BATCH_ROWS` per request, and
+answers are cached by (text, wanted fields) within a run, so a note repeated on many
+rows is asked about once.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from leadreel.services.dedupe import normalize_company_name
 #: Lead fields the model may fill, and the most characters we accept for each.
 FILLABLE = {"job_title": 120, "company_name": 200, "city": 120, "state": 120, "country": 120}
 MIN_TEXT = 12
+#: Leads whose texts go to the model in one request.
+BATCH_ROWS = 20
 
 
 @dataclass
@@ -72,6 +80,8 @@ def enrich_batch(
         .where(Lead.batch_id == batch.id, or_(Lead.notes.is_not(None), Lead.extra != {}))
         .order_by(Lead.id)
     )
+    pending: list[tuple[Lead, str, list[str]]] = []
+    asked: dict[tuple[str, tuple[str, ...]], dict[str, Any] | None] = {}
     for lead in candidates:
         text, wanted = free_text(lead), missing_fields(lead)
         if len(text) < MIN_TEXT or not wanted:
@@ -80,15 +90,11 @@ def enrich_batch(
             report.skipped_over_cap += 1
             continue
         report.considered += 1
-        try:
-            values = provider.extract_fields(text, wanted)
-        except AIProviderError:
-            report.failed += 1
-            continue
-        filled = _apply(session, batch, lead, values, wanted)
-        if filled:
-            report.enriched += 1
-            report.fields_filled += filled
+        pending.append((lead, text, wanted))
+        if len(pending) >= BATCH_ROWS:
+            _ask(session, batch, provider, pending, asked, report, AIProviderError)
+            pending = []
+    _ask(session, batch, provider, pending, asked, report, AIProviderError)
     batch.counts = {**(batch.counts or {}), **report.as_counts()}
     if report.failed:
         batch.warnings = [
@@ -104,6 +110,38 @@ def enrich_batch(
         ]
     session.commit()
     return report
+
+
+def _ask(
+    session: Session,
+    batch: ImportBatch,
+    provider: Any,
+    pending: list[tuple[Lead, str, list[str]]],
+    asked: dict[tuple[str, tuple[str, ...]], dict[str, Any] | None],
+    report: EnrichReport,
+    error: type[Exception],
+) -> None:
+    """One request for the texts of `pending` not asked yet (cached by text and keys),
+    then apply every answer; a failed request fails its rows only."""
+    new = list(dict.fromkeys((t, tuple(w)) for _, t, w in pending if (t, tuple(w)) not in asked))
+    if new:
+        try:
+            if len(new) > 1 and hasattr(provider, "extract_many"):
+                answers = provider.extract_many([(t, list(w)) for t, w in new])
+            else:
+                answers = [provider.extract_fields(t, list(w)) for t, w in new]
+            asked.update(zip(new, answers, strict=True))
+        except error:
+            asked.update(dict.fromkeys(new))
+    for lead, text, wanted in pending:
+        values = asked.get((text, tuple(wanted)))
+        if values is None:
+            report.failed += 1
+            continue
+        filled = _apply(session, batch, lead, values, wanted)
+        if filled:
+            report.enriched += 1
+            report.fields_filled += filled
 
 
 def _clean(value: Any, limit: int) -> str | None:

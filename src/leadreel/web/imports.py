@@ -104,7 +104,25 @@ def preview(batch_id: int):  # type: ignore[no-untyped-def]
     if batch.status != "uploaded":
         return redirect(url_for(".detail", batch_id=batch.id))
     data = uploads.preview(_settings(), batch)
-    return render_template("imports/preview.html", batch=batch, fields=CORE_FIELDS, **data)
+    labels = {f.key: f.label for f in CORE_FIELDS}
+    return render_template(
+        "imports/preview.html", batch=batch, fields=CORE_FIELDS, labels=labels, **data
+    )
+
+
+@bp.route("/<int:batch_id>/kind", methods=["POST"])
+@require("leads.import")
+def switch_kind(batch_id: int):  # type: ignore[no-untyped-def]
+    """Re-map the file as a list of people or of businesses (the user's decision)."""
+    batch = get_owned(ImportBatch, batch_id, "leads.import")
+    try:
+        uploads.switch_kind(
+            db.session, _settings(), batch, current_user, request.form.get("kind", "")
+        )
+    except (ImportFileError, ValueError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".preview", batch_id=batch_id))
 
 
 def _enrichment_step(batch_id: int) -> dict[str, Any] | None:

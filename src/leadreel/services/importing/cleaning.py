@@ -27,7 +27,8 @@ EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[a-z]{2,}$", re.I)
 EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.I)
 URL_IN_TEXT = re.compile(
     r"(?:https?://|www\.)[^\s<>\"',;]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|de|fr|"
-    r"es|nl|it|pt|uk|eu|ch|at|be|ca|au|us|info|biz)(?:/[^\s<>\"',;]*)?",
+    r"es|nl|it|pt|uk|eu|ch|at|be|ca|au|us|info|biz|br|mx|ar|cl|pl|se|dk|no|fi|ie|nz|app|dev|shop)"
+    r"(?:\.[a-z]{2})?\b(?:/[^\s<>\"',;]*)?",
     re.I,
 )
 PHONE_IN_TEXT = re.compile(r"(?<![\w/.])\+?\(?\d[\d ().-]{6,18}\d(?![\w/])")

@@ -40,24 +40,41 @@ def load_mapping_file(path: Path) -> dict[str, str | None]:
     )
 
 
+KIND_OPTION = click.option(
+    "--kind",
+    type=click.Choice(["people", "businesses"]),
+    default=None,
+    help="Treat each row as a person or a business (default: decided from the file).",
+)
+
+
 @click.command("map")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def map_command(file: Path, as_json: bool) -> None:
+@KIND_OPTION
+def map_command(file: Path, as_json: bool, kind: str | None) -> None:
     """Show how FILE is read and which field each column maps to."""
     from leadreel.services.importing.importer import propose_for_file  # noqa: PLC0415
 
     settings, opened = _session()
     with opened as session:
         try:
-            fmt, _sample, proposal = propose_for_file(session, settings, file)
+            fmt, _sample, proposal = propose_for_file(session, settings, file, kind=kind)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
     out: dict[str, Any] = {
         "encoding": fmt.encoding,
         "delimiter": fmt.delimiter,
+        "rows_are": proposal.kind,
+        "kind_reasons": proposal.kind_reasons,
         "columns": [
-            {"header": c.header, "field": c.field, "confidence": c.confidence, "source": c.source}
+            {
+                "header": c.header,
+                "field": c.field,
+                "confidence": c.confidence,
+                "source": c.source,
+                "reason": c.reason,
+            }
             for c in proposal.columns
         ],
     }
@@ -67,8 +84,12 @@ def map_command(file: Path, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
     click.echo(f"{fmt.kind}  encoding={fmt.encoding}  delimiter={fmt.delimiter!r}")
+    click.echo(f"rows are {proposal.kind}: {'; '.join(proposal.kind_reasons) or 'no strong signs'}")
     for c in proposal.columns:
-        click.echo(f"  {c.header:<32} -> {c.field or '(extra)':<22} {c.confidence:.2f} {c.source}")
+        click.echo(
+            f"  {c.header:<32} -> {c.field or '(extra)':<22} {c.confidence:.2f} {c.source}"
+            f"  {c.reason}"
+        )
     for warning in proposal.warnings:
         click.echo(f"warning: {warning}", err=True)
 
@@ -85,8 +106,14 @@ def map_command(file: Path, as_json: bool) -> None:
 )
 @click.option("--owner", default=None, help="Email of the user who will own the leads.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@KIND_OPTION
 def import_command(
-    file: Path, batch_name: str | None, mapping_file: Path | None, owner: str | None, as_json: bool
+    file: Path,
+    batch_name: str | None,
+    mapping_file: Path | None,
+    owner: str | None,
+    as_json: bool,
+    kind: str | None,
 ) -> None:
     """Import FILE now (no worker needed) and print the counts."""
     from sqlalchemy import select  # noqa: PLC0415
@@ -104,13 +131,15 @@ def import_command(
                 raise click.ClickException(f"no user with email {owner}")
         try:
             batch, counts = import_file(
-                session, settings, file, owner=user, name=batch_name, mapping=mapping
+                session, settings, file, owner=user, name=batch_name, mapping=mapping, kind=kind
             )
         except (ImportFileError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         result = {"batch_id": batch.id, "status": batch.status, **counts}
         if batch.error_report_path:
             result["rejected_report"] = batch.error_report_path
+        if batch.warnings:
+            result["warnings"] = list(batch.warnings)
     if as_json:
         click.echo(json.dumps(result))
         return

@@ -27,6 +27,7 @@ from leadreel.services.permissions import Actor
 
 __all__ = [
     "apply_mapping",
+    "kind_info",
     "import_demo_file",
     "import_file",
     "limits_for",
@@ -69,17 +70,39 @@ def ai_provider(settings: Settings) -> Any | None:
     return None
 
 
+def kind_info(proposal: MappingProposal) -> dict[str, Any]:
+    """The file-kind decision as stored in `ImportBatch.file_format` (shown on the preview)."""
+    return {
+        "rows_are": proposal.kind,
+        "kind_score": proposal.kind_score,
+        "kind_reasons": list(proposal.kind_reasons),
+        "kind_forced": proposal.kind_forced,
+    }
+
+
 def propose_for_file(
-    session: Session | None, settings: Settings, path: Path, *, use_ai: bool = True
+    session: Session | None,
+    settings: Settings,
+    path: Path,
+    *,
+    use_ai: bool = True,
+    kind: str | None = None,
 ) -> tuple[FileFormat, list[list[str]], MappingProposal]:
-    """Sniff a file and propose its mapping (saved mapping first, then rules, then AI)."""
+    """Sniff a file and propose its mapping (saved mapping first, then rules, then AI);
+    `kind` ("people" / "businesses") overrides the file-kind decision."""
     limits = limits_for(settings)
     fmt = sniff(path, limits=limits)
     sample = [r.values for r in read_sample(path, fmt, 20, limits=limits)]
     saved = saved_mapping_for(session, fmt.headers) if session is not None else None
     provider = ai_provider(settings) if use_ai else None
     try:
-        proposal = propose_mapping(fmt.headers, sample, saved=saved, provider=provider)
+        proposal = propose_mapping(
+            fmt.headers,
+            sample,
+            saved=saved,
+            provider=provider,
+            kind=kind,  # type: ignore[arg-type]
+        )
     finally:
         close = getattr(provider, "close", None)
         if callable(close):
@@ -98,6 +121,7 @@ def new_batch(
     owner: Actor | None,
     warnings: list[str] | None = None,
     status: str = "uploaded",
+    kind: dict[str, Any] | None = None,
 ) -> ImportBatch:
     """Add (not commit) a batch for a stored file and its mapping."""
     batch = ImportBatch(
@@ -105,7 +129,7 @@ def new_batch(
         filename=filename[:500],
         stored_path=str(path),
         file_size=path.stat().st_size,
-        file_format=fmt.as_dict(),
+        file_format={**fmt.as_dict(), **(kind or {})},
         headers=list(fmt.headers),
         mapping=[c.model_dump() for c in columns],
         status=status,
@@ -133,12 +157,13 @@ def import_file(
     workers: int | None = None,
     chunk_size: int | None = None,
     transaction_rows: int | None = None,
+    kind: str | None = None,
 ) -> tuple[ImportBatch, dict[str, Any]]:
     """Propose (or take) a mapping and import `path` synchronously: the CLI and the demo.
 
     `mapping` (header -> core key or None) wins over the proposal for the headers it names.
     """
-    fmt, _sample, proposal = propose_for_file(session, settings, path)
+    fmt, _sample, proposal = propose_for_file(session, settings, path, kind=kind)
     if commit:
         session.commit()  # end the read: the batch's INSERT then begins a write of its own
     columns = apply_mapping(proposal.columns, mapping or {})
@@ -152,6 +177,7 @@ def import_file(
         owner=owner,
         warnings=proposal.warnings,
         status="queued",
+        kind=kind_info(proposal),
     )
     if commit:
         session.commit()

@@ -8,11 +8,16 @@ Layers, first hit wins unless a later layer is more certain:
   3 fuzzy     rapidfuzz on the normalised header ("Frist Name")
   4 values    what the sample values look like (emails, URLs, phones, names ...);
               values also overrule a header that contradicts them ("Contact" = emails)
-  5 ai        an optional provider, asked only about columns the rules are unsure of;
-              any provider error falls back to the rules with a warning
-Then context (location columns with no person fields belong to the company) and
-uniqueness: no two columns keep the same single-valued field; the less confident
-goes to extra, unless both were mapped explicitly (saved).
+  5 free text a column of prose carrying emails, phones or links is `notes`, whatever
+              its header ("Info", "About", "Comentarios"); the normaliser mines it
+  6 file kind people or businesses, decided once for the whole file (`file_kind`);
+              a business file's name column is the company name, its location and
+              phone the company's
+  7 ai        an optional provider, asked only about columns the rules are unsure of
+              (`mapping_ai`: batched, cached); any error falls back to the rules
+Then uniqueness: no two columns keep the same single-valued field; the less confident
+goes to extra, unless both were mapped explicitly (saved). Every column carries the
+`reason` for its field, in words, for the review page.
 """
 
 from __future__ import annotations
@@ -27,12 +32,16 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
 from leadreel.fields import CORE_FIELDS, FieldSpec
-from leadreel.integrations.ai import AIProvider, AIProviderError
+from leadreel.integrations.ai import AIProvider
 from leadreel.services.dedupe import fold
+from leadreel.services.importing import file_kind
+from leadreel.services.importing.header_words import business_column, header_variants, lookalike
+from leadreel.services.importing.mapping_ai import UNSURE_BELOW, ask_unsure
+from leadreel.services.importing.normalize import MAX_EXTRA_COLUMNS
 from leadreel.services.importing.value_signals import FIELD_FOR_SIGNAL, ValueProfile, profile
 
-Source = Literal["saved", "synonym", "fuzzy", "values", "ai", "none"]
-UNSURE_BELOW = 0.7
+Source = Literal["saved", "synonym", "fuzzy", "values", "file", "ai", "none"]
+__all__ = ["UNSURE_BELOW", "ColumnMapping", "MappingProposal", "propose_mapping"]
 FUZZY_CUTOFF = 86.0
 
 _COMPANY_PREFIXES = (
@@ -75,13 +84,6 @@ _COMPANY_TWIN = {
     "phone": "company_phone",
     "linkedin_url": "company_linkedin_url",
 }
-# In a file about businesses only, these header words describe the business.
-_BUSINESS_CONTEXT = {
-    "city": "company_city",
-    "state": "company_state",
-    "country": "company_country",
-    "phone": "company_phone",
-}
 _PERSON_FIELDS = frozenset(
     {"first_name", "last_name", "full_name", "job_title", "linkedin_url", "mobile_phone"}
 )
@@ -98,6 +100,7 @@ class ColumnMapping(BaseModel):
     field: str | None
     confidence: float = Field(ge=0.0, le=1.0)
     source: Source
+    reason: str = ""
 
 
 class MappingProposal(BaseModel):
@@ -105,6 +108,11 @@ class MappingProposal(BaseModel):
 
     columns: list[ColumnMapping]
     warnings: list[str] = Field(default_factory=list)
+    #: "people" or "businesses": what one row of the file is (`file_kind`).
+    kind: str = "people"
+    kind_score: float = 0.0
+    kind_reasons: list[str] = Field(default_factory=list)
+    kind_forced: bool = False
 
     def as_dict(self) -> dict[str, str | None]:
         """header -> field, the shape a saved mapping is stored in."""
@@ -145,14 +153,27 @@ def _synonym(header: str, fields: tuple[FieldSpec, ...]) -> tuple[str, float] | 
     key = _compact(header)
     if key in compact:
         return compact[key], 0.95
-    words = normalize_header(header).split(" ")
-    if len(words) > 1 and words[0] in _COMPANY_PREFIXES:
-        rest = compact.get("".join(words[1:]))
-        if rest:
+    for n, variant in enumerate(header_variants(header)):
+        hit = _synonym_words(variant.split(" "), compact)
+        if hit is not None:
+            return hit[0], hit[1] - 0.02 * n
+    return None
+
+
+def _synonym_words(words: list[str], compact: dict[str, str]) -> tuple[str, float] | None:
+    """A synonym, or one with a company/person word before or after it ("Teléfono empresa")."""
+    whole = compact.get("".join(words))
+    if whole:
+        return whole, 0.93
+    if len(words) < 2:
+        return None
+    for prefix, rest_words in ((words[0], words[1:]), (words[-1], words[:-1])):
+        rest = compact.get("".join(rest_words))
+        if not rest:
+            continue
+        if prefix in _COMPANY_PREFIXES:
             return _COMPANY_TWIN.get(rest, rest), 0.9
-    if len(words) > 1 and words[0] in _PERSON_PREFIXES:
-        rest = compact.get("".join(words[1:]))
-        if rest:
+        if prefix in _PERSON_PREFIXES:
             return rest, 0.9
     return None
 
@@ -170,14 +191,32 @@ def _fuzzy(header: str, fields: tuple[FieldSpec, ...]) -> tuple[str, float] | No
     return spaced[hit[0]], round(hit[1] / 100 * 0.85, 3)
 
 
-def _from_values(prof: ValueProfile) -> tuple[str, float] | None:
+_SIGNAL_WORDS = {
+    "email": "emails",
+    "linkedin_person": "LinkedIn profiles",
+    "linkedin_company": "LinkedIn company pages",
+    "facebook": "Facebook pages",
+    "instagram": "Instagram profiles",
+    "twitter": "Twitter/X profiles",
+    "url": "web addresses",
+    "phone": "phone numbers",
+    "country": "countries",
+    "person_name": "person names",
+    "business_name": "business names",
+}
+
+
+def _from_values(prof: ValueProfile, header: str = "") -> tuple[str, float, str] | None:
     top = prof.dominant()
     if top is None or top[0] not in FIELD_FOR_SIGNAL:
         return None
     signal, share = top
     if signal == "person_name" and prof.count >= 5 and prof.distinct < 0.5:
         return None  # one owner's name repeated on every row is not the lead
-    return FIELD_FOR_SIGNAL[signal], round(0.5 + 0.3 * share, 3)
+    if signal == "phone" and lookalike(header):
+        return None  # a postal code, id, count or coordinate with many digits
+    reason = f"{round(100 * share)}% of the sample values are {_SIGNAL_WORDS[signal]}"
+    return FIELD_FOR_SIGNAL[signal], round(0.5 + 0.3 * share, 3), reason
 
 
 def _contradicted(spec: FieldSpec, prof: ValueProfile) -> bool:
@@ -186,8 +225,14 @@ def _contradicted(spec: FieldSpec, prof: ValueProfile) -> bool:
         return False
     if spec.type == "email":
         return prof.share("email") < 0.3
+    if spec.key == "website":  # a column of Google Maps or Yelp links is not the site
+        return prof.share("shared_url") >= 0.6 or prof.share("free_text") >= 0.5
+    if spec.type == "phone":
+        return prof.share("decimal") >= 0.6 or prof.share("free_text") >= 0.5
+    if spec.key in ("notes", "company_description"):  # French "Note" is a rating
+        return prof.share("number") >= 0.8
     if spec.type in _WEAK_TYPES:
-        return any(prof.share(s) >= 0.8 for s in ("email", "url", "phone"))
+        return any(prof.share(s) >= 0.8 for s in ("email", "url", "phone", "free_text"))
     return False
 
 
@@ -198,24 +243,48 @@ def propose_mapping(
     saved: Mapping[str, str | None] | None = None,
     provider: AIProvider | None = None,
     fields: Sequence[FieldSpec] = CORE_FIELDS,
+    kind: file_kind.Kind | None = None,
 ) -> MappingProposal:
-    """Map every column; see the module docstring for the layers."""
+    """Map every column; see the module docstring for the layers.
+
+    `kind` forces the file's kind ("people" or "businesses") instead of deciding it.
+    """
     specs = tuple(fields)
     by_key = {s.key: s for s in specs}
     warnings: list[str] = []
     cols: list[ColumnMapping] = []
     profiles: list[ValueProfile] = []
+    values: list[list[str]] = []
     for i, header in enumerate(headers):
-        prof = profile([row[i] for row in sample_rows if i < len(row)])
+        column = [row[i] for row in sample_rows if i < len(row)]
+        values.append(column)
+        prof = profile(column)
         profiles.append(prof)
         cols.append(_rule_mapping(i, header, prof, saved, specs, by_key))
-    _business_names_from_values(cols, profiles)
+    _free_text_columns(cols, profiles, by_key)
+    _whole_names_in_first_name(cols, profiles)
     _fill_names_from_values(cols, profiles)
-    _apply_context(cols)
+    decision = file_kind.decide_kind(cols, values, profiles)
+    if kind is not None and kind != decision.kind:
+        decision.kind, decision.forced = kind, True
+        decision.reasons.insert(0, f"set to {kind} by the user")
+    if decision.kind == "businesses":
+        file_kind.apply_business_kind(cols, profiles, decision)
+    else:
+        file_kind.apply_people_context(cols)
     if provider is not None:
-        _apply_ai(cols, headers, sample_rows, specs, provider, warnings)
+        ask_unsure(cols, sample_rows, specs, provider, warnings)
+    cols = [c for c in cols if c.field is None or c.field in by_key]
     _resolve_conflicts(cols, by_key, warnings)
-    return MappingProposal(columns=cols, warnings=warnings)
+    _warn_wide(cols, warnings)
+    return MappingProposal(
+        columns=cols,
+        warnings=warnings,
+        kind=decision.kind,
+        kind_score=decision.score,
+        kind_reasons=decision.reasons,
+        kind_forced=decision.forced,
+    )
 
 
 def _rule_mapping(
@@ -229,45 +298,89 @@ def _rule_mapping(
     if saved is not None and header in saved:
         key = saved[header]
         if key is None or key in by_key:
-            return ColumnMapping(index=i, header=header, field=key, confidence=1.0, source="saved")
+            return ColumnMapping(
+                index=i,
+                header=header,
+                field=key,
+                confidence=1.0,
+                source="saved",
+                reason="your saved mapping for files with these columns",
+            )
+    only_business = business_column(header)
+    if only_business is not None:
+        return ColumnMapping(
+            index=i,
+            header=header,
+            field=None,
+            confidence=0.9,
+            source="synonym",
+            reason=f"a business's {only_business} column: kept as an extra field",
+        )
     hit: tuple[str, float] | None = _synonym(header, specs)
     source: Source = "synonym"
     if hit is None:
         hit, source = _fuzzy(header, specs), "fuzzy"
-    by_values = _from_values(prof)
+    by_values = _from_values(prof, header)
     if hit is not None and hit[0] not in by_key:  # a custom field list without that twin
         hit = None
+    reason = ""
+    if hit is not None:
+        label = by_key[hit[0]].label
+        reason = (
+            f"the header names {label}"
+            if source == "synonym"
+            else f"the header is close to {label}"
+        )
     if hit is not None and _contradicted(by_key[hit[0]], prof):
-        hit = None
+        hit, reason = None, f"the values do not look like {by_key[hit[0]].label}"
     if hit is None and by_values is not None and by_values[0] in by_key:
         if by_values[0] != "full_name":  # names from values are decided with context below
-            hit, source = by_values, "values"
+            hit, source, reason = (by_values[0], by_values[1]), "values", by_values[2]
     if hit is None:
-        return ColumnMapping(index=i, header=header, field=None, confidence=0.0, source="none")
-    return ColumnMapping(index=i, header=header, field=hit[0], confidence=hit[1], source=source)
+        return ColumnMapping(
+            index=i,
+            header=header,
+            field=None,
+            confidence=0.0,
+            source="none",
+            reason=reason or "no field fits: kept as an extra field",
+        )
+    return ColumnMapping(
+        index=i, header=header, field=hit[0], confidence=hit[1], source=source, reason=reason
+    )
 
 
-def _business_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
-    """ "Name"/"Title" holding business names (a maps export) is the company name.
-
-    Business names have no reliable shape ("Joe's Pizza" looks like a person), so:
-    values with business words ("LLC", "Roofing", "&") decide; and a "Title"
-    column that holds no job titles, in a file with no person columns that does
-    describe businesses (site, address ...), is the business name too.
-    """
-    if any(c.field == "company_name" for c in cols):
+def _free_text_columns(
+    cols: list[ColumnMapping], profiles: list[ValueProfile], by_key: dict[str, FieldSpec]
+) -> None:
+    """Prose carrying emails, phones or links is mined as `notes`, whatever its header."""
+    if "notes" not in by_key:
         return
-    others = {c.field for c in cols}
-    no_people = not (others & (_NAME_FIELDS | {"linkedin_url", "mobile_phone"}))
-    businessy = bool(others & {"website", "company_address", "company_domain", "industry"})
     for col, prof in zip(cols, profiles, strict=True):
-        if col.source not in ("synonym", "fuzzy") or col.field not in ("full_name", "job_title"):
+        if col.source == "saved" or prof.count == 0:
             continue
-        if prof.count == 0 or prof.share("job_title") >= 0.3:
-            continue
-        by_words = prof.share("business_name") >= 0.5
-        if by_words or (col.field == "job_title" and no_people and businessy):
-            col.field, col.confidence, col.source = "company_name", 0.75, "values"
+        share = prof.share("free_text")
+        if share >= 0.5 and col.field not in ("notes", "company_description"):
+            col.field, col.confidence, col.source = "notes", round(0.6 + 0.3 * share, 3), "values"
+            col.reason = (
+                f"free text: {round(100 * share)}% of the values carry emails, phones or links"
+                " (mined into empty fields, marked inferred)"
+            )
+        elif col.field == "notes" and share >= 0.3:
+            col.reason += "; free text with contact data: mined into empty fields (inferred)"
+
+
+def _whole_names_in_first_name(cols: list[ColumnMapping], profiles: list[ValueProfile]) -> None:
+    """"Nome" / "Nombre" holding whole names ("Ana Souza") with no last-name column is
+    the full name (in a business file the kind decision makes it the company name)."""
+    fields = {c.field for c in cols}
+    if "last_name" in fields or "full_name" in fields:
+        return
+    for col, prof in zip(cols, profiles, strict=True):
+        if col.field == "first_name" and col.source != "saved":
+            if prof.share("person_name") >= 0.6:
+                col.field, col.source = "full_name", "values"
+                col.reason += f"; {round(100 * prof.share('person_name'))}% are whole names"
             return
 
 
@@ -277,50 +390,25 @@ def _fill_names_from_values(cols: list[ColumnMapping], profiles: list[ValueProfi
         return
     for col, prof in zip(cols, profiles, strict=True):
         if col.field is None and col.source == "none":
-            guess = _from_values(prof)
+            guess = _from_values(prof, col.header)
             if guess and guess[0] == "full_name":
-                col.field, col.confidence, col.source = guess[0], guess[1], "values"
+                col.field, col.confidence, col.source, col.reason = (
+                    guess[0],
+                    guess[1],
+                    "values",
+                    guess[2],
+                )
                 return
 
 
-def _apply_context(cols: list[ColumnMapping]) -> None:
-    """City/state/country/phone in a file about businesses only belong to the company."""
-    if any(c.field in _PERSON_FIELDS for c in cols):
-        return
-    if not any(c.field in ("company_name", "website", "company_domain") for c in cols):
-        return
-    for col in cols:
-        if col.source != "saved" and col.field in _BUSINESS_CONTEXT:
-            col.field = _BUSINESS_CONTEXT[col.field]
-
-
-def _apply_ai(
-    cols: list[ColumnMapping],
-    headers: Sequence[str],
-    sample_rows: Sequence[Sequence[str]],
-    specs: tuple[FieldSpec, ...],
-    provider: AIProvider,
-    warnings: list[str],
-) -> None:
-    unsure = [c for c in cols if c.source != "saved" and c.confidence < UNSURE_BELOW]
-    if not unsure:
-        return
-    try:
-        suggestions = provider.suggest_mapping(list(headers), list(sample_rows)[:5], list(specs))
-    except AIProviderError as exc:
-        warnings.append(f"AI mapping unavailable ({exc}); used the rules instead")
-        return
-    except Exception as exc:  # a third-party provider must not break the import
-        warnings.append(f"AI mapping failed ({type(exc).__name__}); used the rules instead")
-        return
-    known = {s.key for s in specs}
-    by_header = {s.header: s for s in suggestions}
-    for col in unsure:
-        sug = by_header.get(col.header)
-        if sug is None or (sug.field is not None and sug.field not in known):
-            continue
-        if sug.confidence > col.confidence:
-            col.field, col.confidence, col.source = sug.field, round(sug.confidence, 3), "ai"
+def _warn_wide(cols: list[ColumnMapping], warnings: list[str]) -> None:
+    extra = sum(1 for c in cols if c.field is None)
+    if extra > MAX_EXTRA_COLUMNS:
+        warnings.append(
+            f"the file has {len(cols):,} columns: the mapped ones and the first "
+            f"{MAX_EXTRA_COLUMNS} others are imported (as extra fields); "
+            f"{extra - MAX_EXTRA_COLUMNS:,} more columns are not imported"
+        )
 
 
 def _resolve_conflicts(
@@ -344,3 +432,4 @@ def _resolve_conflicts(
                     f"{keep.header!r} keeps it and {col.header!r} stays an extra field"
                 )
                 col.field, col.confidence, col.source = None, 0.0, "none"
+                col.reason = f"{keep.header!r} holds {key}: kept as an extra field"

@@ -12,7 +12,10 @@ Policy in short
 - phones become E.164 when possible, otherwise they are kept as written.
 - the website becomes scheme + host; `company_domain` comes from it, or (marked
   inferred) from a non-free-mail email domain.
-- notes are mined for emails, phones and URLs, filling EMPTY fields only (inferred).
+- notes (free text) are mined for emails, phones, URLs, the job title and the company
+  name (`free_text`), filling EMPTY fields only (inferred).
+- a person file's row whose name is plainly a business ("Acme Plumbing LLC") with no
+  company given is the company's row: the name goes to `company_name` (mixed files).
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ from typing import Any
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
 from leadreel.services.importing import cleaning as c
+from leadreel.services.importing.file_kind import name_is_business
+from leadreel.services.importing.free_text import mine_company, mine_job_title
 
 NO_DATA_ERROR = "row has no name, email, phone, company or website"
+#: A cell longer than this is cut to it (a warning names the row and column).
+MAX_CELL_CHARS = 100_000
+#: Free text is mined in its first this-many characters (contact data comes first).
+MINE_CHARS = 4_000
+#: Unmapped columns kept as extra fields (the first ones); a wider file's others are dropped.
+MAX_EXTRA_COLUMNS = 500
 _URL_FIELDS_BY_HOST = (
     ("linkedin.com/company/", "company_linkedin_url"),
     ("linkedin.com/in/", "linkedin_url"),
@@ -157,10 +168,16 @@ class RowNormalizer:
         if len(self.default_region) != 2:
             raise ValueError(f"default_region must be a 2-letter region, got {default_region!r}")
         self._plan: list[tuple[int, Putter]] = []
+        self._headers = {col.index: col.header for col in columns}
+        extra = 0
         for col in columns:
             spec = specs.get(col.field) if col.field else None
             if col.field and spec is None:
                 raise ValueError(f"column {col.header!r} is mapped to unknown field {col.field!r}")
+            if spec is None:
+                extra += 1
+                if extra > MAX_EXTRA_COLUMNS:
+                    continue  # the mapper's proposal warned about these
             self._plan.append((col.index, self._putter(spec, col.header)))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -171,11 +188,24 @@ class RowNormalizer:
         """Clean one record's values into a `NormalizedRow` (never raises on bad data)."""
         row = NormalizedRow()
         n = len(values)
+        if sum(map(len, values)) > MAX_CELL_CHARS:  # one C-level pass; rare to be true
+            values = self._cut_cells(row, values)
         for index, put in self._plan:
             if index < n and (raw := values[index]) and (value := raw.strip()):
                 put(row, value)
         self._finish(row)
         return row
+
+    def _cut_cells(self, row: NormalizedRow, values: Sequence[str]) -> list[str]:
+        out = list(values)
+        for i, value in enumerate(out):
+            if len(value) > MAX_CELL_CHARS:
+                out[i] = value[:MAX_CELL_CHARS]
+                header = self._headers.get(i, f"column {i + 1}")
+                row.warnings.append(
+                    f"{header}: a cell of {len(value):,} characters was cut to {MAX_CELL_CHARS:,}"
+                )
+        return out
 
     # ---- per field ------------------------------------------------------
 
@@ -247,6 +277,10 @@ class RowNormalizer:
     def _finish(self, row: NormalizedRow) -> None:
         lead, company = row.lead, row.company
         full = lead.get("full_name")
+        if full and "company_name" not in company and name_is_business(full):
+            company["company_name"] = lead.pop("full_name")
+            row.inferred.add("company_name")
+            full = None
         if full and not (lead.get("first_name") or lead.get("last_name")):
             first, last = c.split_name(full)
             if first:
@@ -298,6 +332,7 @@ class RowNormalizer:
 
     def _mine_notes(self, row: NormalizedRow, notes: str) -> None:
         lead, company = row.lead, row.company
+        notes = notes[:MINE_CHARS]
         if "@" in notes and "email" not in lead:
             for found in c.EMAIL_IN_TEXT.findall(notes):
                 email = c.clean_email(found)
@@ -325,6 +360,17 @@ class RowNormalizer:
                 if url and key not in target:
                     target[key] = url
                     row.inferred.add(key)
+        if "job_title" not in lead and (title := mine_job_title(notes)):
+            lead["job_title"] = title
+            row.inferred.add("job_title")
+        if "company_name" not in company:
+            domain = company.get("company_domain") or c.domain_of(company.get("website") or "")
+            if not domain and (email := lead.get("email")):
+                mail_domain = c.email_domain(email)
+                domain = None if c.is_shared_host(mail_domain) else mail_domain
+            if name := mine_company(notes, domain):
+                company["company_name"] = name
+                row.inferred.add("company_name")
 
 
 def _rebuild(columns: list[Column], region: str, fields: Sequence[FieldSpec]) -> RowNormalizer:

@@ -10,6 +10,16 @@ Errors:
      └─ FileLimitError     a configured size limit was exceeded (names limit and value)
 A row with the wrong number of cells is not an exception: its `Record` carries
 an `error` so the importer can report it and go on.
+
+Hostile files lose only what is broken:
+- a cell may be as large as the file (the csv module's 128 KB field limit is lifted);
+  the normaliser keeps `MAX_CELL_CHARS` of it and names the row in the warnings;
+- a quote opened and never closed swallows the rest of the file in a plain csv
+  reader. Here a record that spans several lines and has the wrong width is taken
+  back: its first line goes to the rejected rows and reading resumes on the next
+  line, so every other row imports, the last one included;
+- up to `Limits.max_columns` (20,000) columns are read; the mapper keeps the lead
+  fields and at most 500 other columns as extra fields, with a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +35,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from charset_normalizer import from_bytes
+
+from leadreel.services.importing.repair import (  # noqa: F401 - re-exported
+    FIELD_SIZE_LIMIT,
+    MAX_RECORD_LINES,
+    UNBALANCED_QUOTE,
+    allow_big_cells,
+    repairing_rows,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
@@ -51,7 +69,7 @@ class Limits:
 
     max_bytes: int = 512 * 1024 * 1024
     max_rows: int = 2_000_000
-    max_columns: int = 500
+    max_columns: int = 20_000
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_rows", "max_columns"):
@@ -131,13 +149,17 @@ def iter_records(
     p = _checked_path(path, limits)
     width = len(fmt.headers)
     count = 0
-    for line, cells in _raw_rows(p, fmt):
+    for item in _raw_rows(p, fmt):
+        line, cells = item[0], item[1]
         if line <= fmt.header_line or not any(c.strip() for c in cells):
             continue
         count += 1
         if count > limits.max_rows:
             raise FileLimitError("data rows", limits.max_rows, count, at_least=True)
-        yield shape_record(line, cells, width)
+        if len(item) == 3:
+            yield Record(line, cells, item[2])  # type: ignore[misc]
+        else:
+            yield shape_record(line, cells, width)
 
 
 def read_sample(
@@ -250,6 +272,7 @@ def _decode_sample(head: bytes, encoding: str) -> str:
 
 def _csv_lines(lines: Iterable[str], delimiter: str) -> list[tuple[int, list[str]]]:
     """Parse a small list of lines, tolerating a sample cut inside a quoted field."""
+    allow_big_cells()
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(iter(lines), delimiter=delimiter)
     start = 1
@@ -312,25 +335,13 @@ def shape_record(line: int, cells: list[str], width: int) -> Record:
     return Record(line, cells)
 
 
-def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+def _raw_rows(p: Path, fmt: FileFormat) -> Iterator[Any]:
     if fmt.kind == "xlsx":
         yield from _xlsx_rows(p)
         return
     assert fmt.encoding and fmt.delimiter
     with p.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
-        reader = csv.reader(_without_nul(fh), delimiter=fmt.delimiter)
-        start = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ImportFileError(
-                    f"cannot parse line {start}: {exc} (an unclosed quote?)"
-                ) from exc
-            yield start, row
-            start = reader.line_num + 1
+        yield from repairing_rows(_without_nul(fh), fmt.delimiter, len(fmt.headers))
 
 
 def _without_nul(lines: Iterable[str]) -> Iterator[str]:

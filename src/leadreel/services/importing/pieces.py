@@ -27,9 +27,9 @@ from typing import Any
 from leadreel.services.importing.parsing import (
     FileFormat,
     FileLimitError,
-    ImportFileError,
     Limits,
     Record,
+    allow_big_cells,
     iter_records,
     shape_record,
 )
@@ -74,7 +74,7 @@ def scan(path: Path, fmt: FileFormat, limits: Limits, piece_rows: int) -> Scan:
     if cuttable(fmt):
         try:
             return _scan_bytes(path, fmt, limits, piece_rows)
-        except _NotCuttable:
+        except (_NotCuttable, _NeedsRepair):
             pass
     return Scan(count_records(path, fmt, limits), None)
 
@@ -83,7 +83,10 @@ def count_records(path: Path, fmt: FileFormat, limits: Limits) -> int:
     """Read the whole file once (raises ImportFileError): its number of data rows."""
     if fmt.kind != "csv":
         return sum(1 for _ in iter_records(path, fmt, limits=limits))
-    return _text_pass(path, fmt, limits, 0)[0]
+    try:
+        return _text_pass(path, fmt, limits, 0)[0]
+    except _NeedsRepair:  # an unclosed quote: count the records the repairing reader yields
+        return sum(1 for _ in iter_records(path, fmt, limits=limits))
 
 
 def _scan_bytes(path: Path, fmt: FileFormat, limits: Limits, piece_rows: int) -> Scan:
@@ -114,11 +117,16 @@ class _HasNul(Exception):
     pass
 
 
+class _NeedsRepair(Exception):
+    """A record spans lines with the wrong width: an unclosed quote (parsing repairs it)."""
+
+
 def _count(
     path: Path, fmt: FileFormat, limits: Limits, every: int, *, strip_nul: bool
 ) -> tuple[int, list[int]]:
-    count, cuts, start = 0, [], 1
-    header_line, max_rows = fmt.header_line, limits.max_rows
+    allow_big_cells()
+    count, cuts, start, last_multi = 0, [], 1, 0
+    header_line, max_rows, width = fmt.header_line, limits.max_rows, len(fmt.headers)
     with path.open("r", encoding=fmt.encoding, errors="replace", newline="") as fh:
         lines: Any = (
             (ln.replace("\x00", "") if "\x00" in ln else ln for ln in fh) if strip_nul else fh
@@ -134,12 +142,28 @@ def _count(
                         raise FileLimitError("data rows", max_rows, count, at_least=True)
                     if every and count % every == 0:
                         cuts.append(reader.line_num + 1)
+                if reader.line_num > start:
+                    if len(row) != width:
+                        raise _NeedsRepair
+                    last_multi = reader.line_num
                 start = reader.line_num + 1
         except csv.Error as exc:
             if "NUL" in str(exc) and not strip_nul:
                 raise _HasNul from exc
-            raise ImportFileError(f"cannot parse line {start}: {exc} (an unclosed quote?)") from exc
+            raise _NeedsRepair from exc  # the repairing reader rejects just the broken record
+    if last_multi and last_multi == start - 1 and '"' not in _last_line(path):
+        raise _NeedsRepair  # the file ends inside a quoted cell
     return count, cuts
+
+
+def _last_line(path: Path) -> str:
+    """The file's last non-empty line (enough bytes of it to see a quote)."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read().rstrip(b"\r\n")
+    return tail.rsplit(b"\n", 1)[-1].decode("latin-1")
 
 
 _BLOCK = 1 << 20
@@ -185,6 +209,7 @@ def iter_piece(path: Path, fmt: FileFormat, piece: Piece) -> Iterator[Record]:
     text = data.decode(codec, errors="replace")
     if "\x00" in text:
         text = text.replace("\x00", "")
+    allow_big_cells()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter or ",")
     width = len(fmt.headers)
     start = piece.line

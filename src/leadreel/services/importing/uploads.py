@@ -22,6 +22,7 @@ from leadreel.config import Settings
 from leadreel.models import ImportBatch, SavedMapping
 from leadreel.services.importing.importer import (
     apply_mapping,
+    kind_info,
     limits_for,
     new_batch,
     propose_for_file,
@@ -94,6 +95,7 @@ def create_batch(
         columns=proposal.columns,
         owner=user,
         warnings=proposal.warnings,
+        kind=kind_info(proposal),
     )
     batch.counts = {"rows_total": total}
     session.commit()
@@ -101,15 +103,71 @@ def create_batch(
 
 
 def preview(settings: Settings, batch: ImportBatch, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
-    """First rows and the mapping of a batch, for the preview page."""
+    """First rows and the mapping of a batch, for the preview page: per column three sample
+    values; the file-kind decision; what the free-text mining found in the first rows."""
     fmt = FileFormat.from_dict(batch.file_format)
     sample = read_sample(Path(batch.stored_path), fmt, rows, limits=limits_for(settings))
+    columns = [ColumnMapping(**c) for c in batch.mapping]
+    values = [r.values for r in sample]
+    info = batch.file_format or {}
     return {
         "headers": list(fmt.headers),
-        "columns": [ColumnMapping(**c) for c in batch.mapping],
-        "rows": [r.values for r in sample],
+        "columns": columns,
+        "samples": {c.index: sample_values(values, c.index) for c in columns},
+        "rows": values,
         "format": batch.file_format,
+        "kind": info.get("rows_are", "people"),
+        "kind_reasons": info.get("kind_reasons", []),
+        "kind_forced": info.get("kind_forced", False),
+        "mined": mined_values(columns, sample),
     }
+
+
+def sample_values(rows: list[list[str]], index: int, n: int = 3) -> list[str]:
+    """Up to `n` distinct non-empty values of a column, cut for display."""
+    out: list[str] = []
+    for row in rows:
+        value = row[index].strip() if index < len(row) else ""
+        if value and value not in out:
+            out.append(value if len(value) <= 140 else value[:137] + "...")
+            if len(out) == n:
+                break
+    return out
+
+
+def mined_values(columns: list[ColumnMapping], sample: list[Any]) -> list[dict[str, Any]]:
+    """Per sample row, the values the rules inferred (free text mined, business rows), so
+    the user sees them before importing."""
+    from leadreel.services.importing.normalize import RowNormalizer  # noqa: PLC0415
+
+    normalizer = RowNormalizer(columns)
+    out = []
+    for record in sample:
+        row = normalizer.normalize(record.values)
+        if not row.inferred:
+            continue
+        found = {k: (row.lead.get(k) or row.company.get(k)) for k in sorted(row.inferred)}
+        out.append({"line": record.line, "values": {k: v for k, v in found.items() if v}})
+    return out
+
+
+def switch_kind(
+    session: Session, settings: Settings, batch: ImportBatch, user: Actor, kind: str
+) -> ImportBatch:
+    """Re-propose an uploaded batch's mapping as a file of `kind` rows; commits."""
+    require(user, "leads.import", batch)
+    if kind not in ("people", "businesses"):
+        raise ValueError(f"kind must be 'people' or 'businesses', got {kind!r}")
+    if batch.status != "uploaded":
+        raise ImportFileError(f"this import is already {batch.status}")
+    _fmt, _sample, proposal = propose_for_file(
+        session, settings, Path(batch.stored_path), kind=kind
+    )
+    batch.mapping = [c.model_dump() for c in proposal.columns]
+    batch.file_format = {**(batch.file_format or {}), **kind_info(proposal)}
+    batch.warnings = list(proposal.warnings)
+    session.commit()
+    return batch
 
 
 def save_mapping(

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from leadreel.services.dedupe import fold
-from leadreel.services.importing.cleaning import EMAIL_RE
+from leadreel.services.dedupe import company_key_domain, fold, is_shared_host
+from leadreel.services.importing.cleaning import EMAIL_IN_TEXT, EMAIL_RE, PHONE_IN_TEXT, URL_IN_TEXT
 
 _URLISH = re.compile(
     r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}(?:[/?#]\S*)?$", re.I
@@ -21,6 +21,8 @@ _URLISH = re.compile(
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./]\d{1,2}[./]\d{2,4}$")
 _NUMBER = re.compile(r"^[+-]?[$€£]?\s?\d[\d,.\s']*\s?(?:[kmb]|mio|mrd|[$€£])?$", re.I)
+#: A decimal with many places ("39.0705309", "-69,81"): coordinates or scores, never a phone.
+_DECIMAL = re.compile(r"^[+-]?\d{1,3}[.,]\d{3,}$")
 _NAME_TOKEN = re.compile(r"^[^\W\d_][^\W\d_'’.-]*\.?$")
 
 COUNTRIES = frozenset(
@@ -72,6 +74,7 @@ SIGNALS = (  # most specific first: a LinkedIn URL is also a URL
     "person_name",
     "business_name",
     "number",
+    "free_text",
 )
 
 
@@ -94,10 +97,26 @@ class ValueProfile:
         return None
 
 
+def _prose(v: str) -> set[str]:
+    """Signals of a sentence-like value: "free_text" when it carries contact data."""
+    out = {"prose"}
+    if ("@" in v and EMAIL_IN_TEXT.search(v)) or URL_IN_TEXT.search(v):
+        out.add("free_text")
+    elif sum(ch.isdigit() for ch in v) >= 7 and PHONE_IN_TEXT.search(v):
+        out.add("free_text")
+    return out
+
+
+#: A value is judged by its first this-many characters.
+JUDGE_CHARS = 1_000
+
+
 def _signals(value: str) -> set[str]:
-    v = value.strip()
+    v = value[:JUDGE_CHARS].strip()
     low = v.lower()
     out: set[str] = set()
+    if len(v) >= 30 and v.count(" ") >= 4:
+        return _prose(v)
     if "@" in v:
         if EMAIL_RE.match(low.removeprefix("mailto:")):
             out.add("email")
@@ -114,8 +133,12 @@ def _signals(value: str) -> set[str]:
             out.add("instagram")
         elif "twitter.com" in low or low.startswith(("x.com", "https://x.com", "www.x.com")):
             out.add("twitter")
+        elif is_shared_host(company_key_domain(low)):
+            out.add("shared_url")  # a maps or directory page: not the business's own site
         return out
     digits = sum(ch.isdigit() for ch in v)
+    if _DECIMAL.match(v):
+        return {"number", "decimal"}
     if digits and _NUMBER.match(v) and not _DATE.match(v):
         out.add("number")
     if 7 <= digits <= 15 and _PHONE_CHARS.match(v) and not _DATE.match(v):
