@@ -211,10 +211,12 @@ def demo(force: bool) -> None:
 
 def _register_feature_commands() -> None:
     """Feature modules own their commands (map, import, export, videos) and add them here."""
+    from leadreel.services.exports import commands as export_commands
     from leadreel.services.importing import commands
     from leadreel.services.videos import commands as video_commands
 
     commands.register(main)
+    export_commands.register(main)
     video_commands.register(main)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
+from leadreel.services.exports.guard import restore
 from leadreel.services.importing import cleaning as c
 
 NO_DATA_ERROR = "row has no name, email, phone, company or website"
@@ -173,7 +174,8 @@ class RowNormalizer:
         n = len(values)
         for index, put in self._plan:
             if index < n and (raw := values[index]) and (value := raw.strip()):
-                put(row, value)
+                # our own exports guard formula-looking cells with a quote: take it off
+                put(row, restore(value) if value[0] == "'" else value)
         self._finish(row)
         return row
 
