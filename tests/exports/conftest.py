@@ -82,3 +82,48 @@ def add_video(session: Session) -> Callable[..., Video]:
         return video
 
     return add
+
+
+def drain(app: Flask, timeout: float = 60.0) -> None:
+    """Run a real worker on a thread until no ``export_leads`` task is pending or running."""
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+
+    from leadreel.models import ProcessingTask
+    from leadreel.tasks.worker import Worker
+
+    engine = _db.engine
+    assert engine is not None
+    worker = Worker(
+        engine,
+        types=["export_leads"],
+        settings=app.config["SETTINGS"],
+        concurrency=1,
+        poll_interval=0.05,
+        heartbeat_interval=1.0,
+        stale_after=30,
+        listen=False,
+        grace_period=5,
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            with Session(engine) as s:
+                busy = s.scalar(
+                    select(func.count(ProcessingTask.id)).where(
+                        ProcessingTask.status.in_(("pending", "running")),
+                        ProcessingTask.type == "export_leads",
+                    )
+                )
+            if not busy:
+                return
+        raise AssertionError("export tasks did not finish in time")
+    finally:
+        stop.set()
+        thread.join(30)

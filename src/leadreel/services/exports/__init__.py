@@ -9,9 +9,11 @@ Modules, bottom to top (each imports only those above it):
 * ``templates``: the built-in templates and the saved ones (create, edit, duplicate, delete);
 * ``rows``: the selection's rows as a streamed query, and the cells of each row;
 * ``writers``: CSV (BOM, delimiter) and XLSX (openpyxl write-only) sinks;
-* ``runner``: ``start_export`` (record, then write now or in a task), ``export_to_file``,
+* ``runner``: ``write_export`` (the streaming writer), ``run_export`` (a recorded export),
   ``preview``, the history and its retention;
-* ``tasks``: the ``export_leads`` task type; ``commands``: ``leadreel export``.
+* ``tasks``: the ``export_leads`` task type;
+* ``start``: ``start_export``, the one entry point (page, overview, assistant);
+* ``commands``: ``leadreel export``.
 
 The package imports nothing at import time so ``services.importing`` can use the guard
 without loading the rest.

@@ -1,11 +1,9 @@
-"""Running an export: record it, write it now (small) or in a task (large), list and purge.
+"""Writing exports: the streaming writer, a recorded export's run, the preview, the history
+and its retention (``start.start_export`` records and starts them).
 
-The one entry point for every caller (the Exports page, the overview's selection, the CLI
-and, later, the assistant) is :func:`start_export`. It checks the user may export the
-selection (a rep only ever gets their own leads: the query is scoped with
-``permissions.scope_leads``), records an ``Export`` row, and either writes the file before
-returning (up to ``export_background_rows`` rows) or enqueues one ``export_leads`` task
-that writes it with progress. :func:`write_export` is the streaming writer both use.
+:func:`write_export` is the one writer: the CLI calls it directly, ``run_export`` (in the
+request for small exports, in the ``export_leads`` task for large ones) calls it for a
+recorded ``Export`` and marks the record done or failed.
 """
 
 from __future__ import annotations
@@ -21,15 +19,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from leadreel.config import Settings
-from leadreel.errors import NotFound, PermissionDenied, ValidationError
-from leadreel.models import Export, ImportBatch, User, utcnow
+from leadreel.errors import NotFound, PermissionDenied
+from leadreel.models import Export, User, utcnow
 from leadreel.services.exports.catalog import load_catalog
 from leadreel.services.exports.columns import parse_columns
 from leadreel.services.exports.rows import PAGE_ROWS, plan_rows, rows_query, stream_pages
-from leadreel.services.exports.templates import TemplateView
 from leadreel.services.exports.writers import check_options, open_sink
 from leadreel.services.permissions import Actor, can, require
-from leadreel.services.videos import selection as lead_selection
 from leadreel.services.videos.selection import Selection
 
 #: Where share links point when no request tells the server's address (CLI, workers).
@@ -51,39 +47,6 @@ class ExportOptions:
         check_options(self.format, self.delimiter)
 
 
-def describe(session: Session, selection: Selection) -> str:
-    """The selection in words, for the history ("batch Spring fair, search 'acme'")."""
-    parts: list[str] = []
-    if selection.lead_ids:
-        parts.append(f"{len(set(selection.lead_ids)):,} selected lead(s)")
-    if selection.batch_id:
-        batch = session.get(ImportBatch, selection.batch_id)
-        parts.append(f"batch {batch.name if batch else selection.batch_id}")
-    if selection.q:
-        parts.append(f"search {selection.q!r}")
-    if selection.status:
-        parts.append(f"lead status {selection.status}")
-    if selection.video_status:
-        parts.append(f"video {selection.video_status}")
-    return ", ".join(parts) or "all leads"
-
-
-def check_selection(session: Session, user: Actor, selection: Selection) -> None:
-    """Refuse naming leads or a batch the user may not export; filters just narrow."""
-    require(user, "exports.run")
-    if selection.is_empty():
-        raise ValidationError("select leads, a batch or a filter to export")
-    ids = sorted(set(selection.lead_ids))
-    if len(ids) > lead_selection.MAX_NAMED:
-        raise ValidationError(f"more than {lead_selection.MAX_NAMED:,} leads named; use a filter")
-    if ids and lead_selection.count(session, user, Selection(lead_ids=ids)) != len(ids):  # type: ignore[arg-type]
-        raise PermissionDenied("some of the selected leads are not yours to export")
-    if selection.batch_id:
-        batch = session.get(ImportBatch, selection.batch_id)
-        if batch is None or not can(user, "exports.run", batch):
-            raise PermissionDenied("this batch is not yours to export")
-
-
 def _filename(export: Export) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", export.template_name).strip("-").lower() or "export"
     return f"leadreel-{slug}-{export.id}.{export.format}"
@@ -91,57 +54,6 @@ def _filename(export: Export) -> str:
 
 def download_name(export: Export) -> str:
     return _filename(export)
-
-
-def start_export(
-    session: Session,
-    settings: Settings,
-    user: User,
-    template: TemplateView,
-    selection: Selection,
-    options: ExportOptions = ExportOptions(),
-    *,
-    base_url: str | None = None,
-    background: bool | None = None,
-) -> Export:
-    """Record and run an export of ``selection`` with ``template`` for ``user``; commits.
-
-    Small exports are written before this returns (``status == "done"``); more than
-    ``settings.export_background_rows`` rows (or ``background=True``) enqueue the
-    ``export_leads`` task and return the queued record (poll it, or the Exports page).
-    """
-    check_selection(session, user, selection)
-    columns = parse_columns(template.columns, load_catalog(session))  # fails before recording
-    total = lead_selection.count(session, user, selection)
-    export = Export(
-        created_by_id=user.id,
-        template_id=template.id,
-        template_name=template.name,
-        columns=[c.model_dump() for c in columns],
-        format=options.format,
-        options={
-            "bom": options.bom,
-            "delimiter": options.delimiter,
-            "base_url": base_url or base_url_for(settings),
-        },
-        selection=selection.to_json(),
-        filter_text=describe(session, selection)[:500],
-        status="queued",
-        total=total,
-    )
-    session.add(export)
-    session.flush()
-    if background if background is not None else total > settings.export_background_rows:
-        from leadreel.services.exports.tasks import TASK_TYPE  # noqa: PLC0415 - registers it
-        from leadreel.tasks.queue import enqueue  # noqa: PLC0415
-
-        task = enqueue(session, TASK_TYPE, {"export_id": export.id}, created_by_id=user.id)
-        export.task_id = task.id if task is not None else None
-        session.commit()
-        return export
-    session.commit()
-    run_export(session, settings, export)
-    return export
 
 
 def export_path(settings: Settings, export: Export) -> Path:
@@ -190,6 +102,9 @@ def run_export(
         export.finished_at = utcnow()
         session.commit()
         raise
+    # End the long read first: on SQLite a read snapshot cannot become a write once another
+    # connection (the worker's heartbeat, progress) has committed meanwhile.
+    session.commit()
     now = utcnow()
     export.status, export.row_count, export.file_path = "done", count, str(path)
     export.file_size = path.stat().st_size
@@ -205,7 +120,7 @@ def write_export(
     columns: Any,
     selection: Selection,
     actor: Actor | None,
-    options: ExportOptions = ExportOptions(),
+    options: ExportOptions | None = None,
     *,
     base_url: str = DEFAULT_BASE_URL,
     progress: Callable[[int], None] | None = None,
@@ -216,6 +131,7 @@ def write_export(
     ``actor=None`` exports every lead (the CLI without ``--user``). Rows are read in pages
     of ``page_rows`` from a server-side cursor and written as they come.
     """
+    options = options or ExportOptions()
     catalog = load_catalog(session)
     plan = plan_rows(parse_columns(columns, catalog), catalog, base_url)
     query = rows_query(actor, selection, plan)
