@@ -38,7 +38,7 @@ def test_small_export_downloads_at_once_and_is_listed(db_app, users, add_lead, a
     )
     rows = rows_of(response)
     assert [r["Email"] for r in rows] == ["ann@acme.example"]
-    assert rows[0]["Video link"] == f"https://send.example/v/{'tok%dx0' % lead.id}"
+    assert rows[0]["Video link"] == f"https://send.example/v/tok{lead.id}x0"
     page = client.get("/exports/").get_data(as_text=True)
     assert (
         'data-testid="exports-table"' in page

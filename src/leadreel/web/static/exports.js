@@ -67,6 +67,7 @@ async function pollExports() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-progress]").forEach((bar) => { bar.style.width = `${Math.round(Number(bar.dataset.progress) * 100)}%`; });
   pollExports();
   loadFormPreview();
 });
