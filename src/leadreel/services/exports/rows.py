@@ -199,7 +199,10 @@ def stream_pages(
     session: Session, query: Select[Any], page_rows: int = PAGE_ROWS
 ) -> Iterator[Sequence[Sequence[Any]]]:
     """The query's rows in pages of ``page_rows`` from a server-side cursor."""
-    result = session.execute(query.execution_options(yield_per=page_rows, stream_results=True))
+    # Core, not ORM, results: the rows are plain tuples and the ORM's per-row work is skipped.
+    result = session.connection().execute(
+        query.execution_options(yield_per=page_rows, stream_results=True)
+    )
     try:
         yield from result.partitions()
     finally:

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from leadreel.errors import ValidationError
-from leadreel.services.exports.guard import neutralize, xml_safe
+from leadreel.services.exports.guard import FORMULA_START, neutralize, xml_safe
+
+#: First characters that may need the guard ("'" for values that already look guarded).
+_RISKY = frozenset((*FORMULA_START, "'"))
 
 FORMATS = ("csv", "xlsx")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -44,10 +47,13 @@ class CsvSink:
         self._writer = csv.writer(self._fh, delimiter=delimiter)
 
     def write(self, cells: list[str]) -> None:
-        self._writer.writerow([neutralize(c) if c else c for c in cells])
+        self._writer.writerow([neutralize(c) if c and c[0] in _RISKY else c for c in cells])
 
     def write_many(self, rows: list[list[str]]) -> None:
-        self._writer.writerows([[neutralize(c) if c else c for c in cells] for cells in rows])
+        risky = _RISKY
+        self._writer.writerows(
+            [[neutralize(c) if c and c[0] in risky else c for c in cells] for cells in rows]
+        )
 
     def close(self) -> None:
         self._fh.close()
@@ -67,9 +73,9 @@ class XlsxSink:
         self._ws.append([xml_safe(neutralize(c)) if c else None for c in cells])
 
     def write_many(self, rows: list[list[str]]) -> None:
-        append = self._ws.append
+        append, risky = self._ws.append, _RISKY
         for cells in rows:
-            append([xml_safe(neutralize(c)) if c else None for c in cells])
+            append([xml_safe(neutralize(c) if c[0] in risky else c) if c else None for c in cells])
 
     def close(self) -> None:
         self._wb.save(self._path)
