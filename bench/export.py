@@ -92,9 +92,9 @@ def build_database(url: str, rows: int) -> None:
         ]
         conn.execute(
             text(
-                "INSERT INTO companies (id, name, name_key, website, domain, extra, custom, inferred,"
-                " screenshots, created_at, updated_at) VALUES (:id, :name, :name_key, :website,"
-                " :domain, '{}', '{}', '[]', '{}', :now, :now)"
+                "INSERT INTO companies (id, name, name_key, website, domain, extra, custom,"
+                " inferred, screenshots, created_at, updated_at) VALUES (:id, :name, :name_key,"
+                " :website, :domain, '{}', '{}', '[]', '{}', :now, :now)"
             ),
             companies,
         )
@@ -311,10 +311,11 @@ def main() -> None:
                     if rows <= limit:
                         naive = measure(url, "naive", fmt, tmp / f"naive.{fmt}")
                         ratio = naive["seconds"] / ours["seconds"]
+                        less = naive["peak_mb"] / ours["peak_mb"]
                         line += (
                             f"\n  {fmt} naive: {naive['rows'] / naive['seconds']:>9,.0f} rows/s"
                             f" {naive['seconds']:6.1f}s peak {naive['peak_mb']:6.1f} MB"
-                            f"  -> ours {ratio:.1f}x faster, {naive['peak_mb'] / ours['peak_mb']:.1f}x less memory"
+                            f"  -> ours {ratio:.1f}x faster, {less:.1f}x less memory"
                         )
                         result[f"{tag}_naive_rps"] = round(naive["rows"] / naive["seconds"])
                         result[f"{tag}_naive_peak_mb"] = round(naive["peak_mb"], 1)
