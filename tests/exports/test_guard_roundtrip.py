@@ -138,3 +138,13 @@ def test_core_round_trip_is_identical(session, settings, users, tmp_path) -> Non
         [c.value for c in r] for r in load_workbook(tmp_path / "second.xlsx").active.iter_rows()
     ]
     assert rows_a == rows_b and first_xlsx and second_xlsx
+    # and through XLSX: import our XLSX into another fresh database, export CSV again
+    url3 = f"sqlite:///{tmp_path / 'fresh3.db'}"
+    migrate.upgrade(url3)
+    engine3 = make_engine(url3)
+    try:
+        with Session(engine3, expire_on_commit=False) as third:
+            import_file(third, settings, tmp_path / "second.xlsx")
+            assert _core_file(third, tmp_path / "third.csv") == first
+    finally:
+        engine3.dispose()

@@ -3,7 +3,8 @@
 CSV is UTF-8 (optionally with a BOM, which Excel needs to read UTF-8) with a chosen
 delimiter. XLSX uses openpyxl's write-only mode, which streams rows to a temporary file
 instead of keeping a sheet in memory; every cell is written as text (a guarded value never
-starts with ``=``, so openpyxl never takes it for a formula) and empty cells are skipped.
+starts with ``=``, so openpyxl never takes it for a formula) and empty cells are skipped
+(except the last of a row, so readers see full-width rows).
 """
 
 from __future__ import annotations
@@ -70,12 +71,17 @@ class XlsxSink:
         self._ws = self._wb.create_sheet(sheet)
 
     def write(self, cells: list[str]) -> None:
-        self._ws.append([xml_safe(neutralize(c)) if c else None for c in cells])
+        self.write_many([cells])
 
     def write_many(self, rows: list[list[str]]) -> None:
         append, risky = self._ws.append, _RISKY
         for cells in rows:
-            append([xml_safe(neutralize(c) if c[0] in risky else c) if c else None for c in cells])
+            out = [xml_safe(neutralize(c) if c[0] in risky else c) if c else None for c in cells]
+            if out and out[-1] is None:
+                # Write-only sheets carry no size, so readers end a row at its last cell:
+                # an empty last cell keeps every row as wide as the header.
+                out[-1] = ""
+            append(out)
 
     def close(self) -> None:
         self._wb.save(self._path)
