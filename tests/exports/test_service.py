@@ -133,3 +133,14 @@ def test_expired_files_are_purged_but_the_record_stays(session, settings, users,
     assert not path.exists()
     kept = session.scalar(select(Export).where(Export.id == export.id))
     assert kept.status == "expired" and kept.row_count == 1 and downloadable(kept) is None
+
+
+def test_export_selection_by_template_name(session, settings, users, add_lead) -> None:
+    from leadreel.errors import NotFound
+    from leadreel.services.exports.start import export_selection
+
+    add_lead(users["rep"], None, email="a@x.example")
+    export = export_selection(session, settings, users["rep"], "Email outreach", ALL, format="xlsx")
+    assert export.status == "done" and export.format == "xlsx" and export.row_count == 1
+    with pytest.raises(NotFound, match="known: core, Standard, Email outreach"):
+        export_selection(session, settings, users["rep"], "nope", ALL)

@@ -18,7 +18,7 @@ from leadreel.services.exports.catalog import load_catalog
 from leadreel.services.exports.columns import parse_columns
 from leadreel.services.exports.runner import ExportOptions, base_url_for, run_export
 from leadreel.services.exports.tasks import TASK_TYPE
-from leadreel.services.exports.templates import TemplateView
+from leadreel.services.exports.templates import TemplateView, find_template
 from leadreel.services.permissions import Actor, can, require
 from leadreel.services.videos import selection as lead_selection
 from leadreel.services.videos.selection import Selection
@@ -106,3 +106,30 @@ def start_export(
     session.commit()
     run_export(session, settings, export)
     return export
+
+
+def export_selection(
+    session: Session,
+    settings: Settings,
+    user: User,
+    template_name: str,
+    selection: Selection,
+    *,
+    format: str = "csv",
+    bom: bool = False,
+    delimiter: str = ",",
+    base_url: str | None = None,
+) -> Export:
+    """``start_export`` by template name, for callers that speak in words (the assistant):
+    "export my leads from the fair batch with Email outreach as XLSX". Raises NotFound for
+    an unknown template, ValidationError/PermissionDenied like ``start_export``."""
+    template = find_template(session, template_name)
+    return start_export(
+        session,
+        settings,
+        user,
+        template,
+        selection,
+        ExportOptions(format, bom, delimiter),
+        base_url=base_url,
+    )
