@@ -67,22 +67,15 @@ def core_export_fields() -> list[ExportField]:
 CORE_KEYS = frozenset(spec.key for spec in CORE_FIELDS)
 
 
-@dataclass(frozen=True)
 class Catalog:
-    """The fields as they are now (custom fields come from the database)."""
+    """The fields as they are now (custom fields come from the database), by key."""
 
-    fields: tuple[ExportField, ...]
+    def __init__(self, fields: Iterable[ExportField]) -> None:
+        self.fields: tuple[ExportField, ...] = tuple(fields)
+        self._by_key = {f.key: f for f in self.fields}
 
     def get(self, key: str) -> ExportField | None:
         return self._by_key.get(key)
-
-    @property
-    def _by_key(self) -> dict[str, ExportField]:
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            cached = {f.key: f for f in self.fields}
-            object.__setattr__(self, "_index", cached)
-        return cached
 
     def keys(self) -> list[str]:
         return [f.key for f in self.fields]
