@@ -49,11 +49,13 @@ bench: install-dev chromium
 	$(BIN)/python bench/tasks.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/export.py
 
 bench-quick: install-dev chromium
 	$(BIN)/python bench/tasks.py --quick
 	$(BIN)/python bench/import.py --quick
 	$(BIN)/python bench/render.py --quick
+	$(BIN)/python bench/export.py --quick
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

@@ -220,10 +220,12 @@ def _register_feature_commands() -> None:
     """Feature modules own their commands (map, import, export, videos) and add them here."""
     from leadreel.agent import cli as assistant_commands
     from leadreel.services.delivery import commands as storage_commands
+    from leadreel.services.exports import commands as export_commands
     from leadreel.services.importing import commands
     from leadreel.services.videos import commands as video_commands
 
     commands.register(main)
+    export_commands.register(main)
     video_commands.register(main)
     assistant_commands.register(main)
     storage_commands.register(main)

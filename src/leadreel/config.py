@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "", description="Base URL of share links; default: the server's own address."
     )
+    export_retention_days: int = Field(
+        7, ge=0, description="Days an export's file is kept for download (0: until the next purge)."
+    )
+    export_background_rows: int = Field(
+        5000, ge=0, description="Exports of more rows than this run as a background task."
+    )
     testing: bool = Field(False, description="Test mode: CSRF may be switched off by tests.")
     start_worker: bool = Field(False, description="Run an in-process worker with the web server.")
 

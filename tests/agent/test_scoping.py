@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from leadreel.agent import executor, turn
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
-from leadreel.models import Lead, User, Video
+from leadreel.models import Export, Lead, User, Video
 from leadreel.services.videos.selection import Selection
 
 
@@ -88,8 +88,9 @@ def test_export_everything_holds_only_the_reps_leads(shared):
     app, _ = shared
     out = executor.call(rep_ctx(shared), "export_leads", {"leads": {"all_leads": True}})
     assert out.status == "done" and out.result["rows"] == 4
-    path = app.config["SETTINGS"].data_dir / "exports" / "assistant"
-    rows = list(csv.reader(next(path.rglob(out.result["file"])).open()))
+    with app.app_context():
+        path = _db.session.get(Export, out.result["export_id"]).file_path
+    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
     names = {r[rows[0].index("first_name")] for r in rows[1:]}
     assert names == {"Ann", "Bob", "Cid", "Dee"}
 

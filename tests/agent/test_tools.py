@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from leadreel.agent import executor, replies
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
-from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
+from leadreel.models import Export, Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.services.videos.selection import Selection
 
 
@@ -106,10 +106,11 @@ def test_exported_cells_cannot_run_as_formulas(app, world):
         _db.session.commit()
         out = executor.call(ctx(app, world.rep.id), "export_leads",
                             {"leads": {"lead_ids": [lead.id]}})
-        path = next((app.config["SETTINGS"].data_dir / "exports").rglob(out.result["file"]))
-        header, row = list(csv.reader(path.open()))
+        path = _db.session.get(Export, out.result["export_id"]).file_path
+        header, row = list(csv.reader(open(path, encoding="utf-8-sig")))
         assert row[header.index("first_name")].startswith("'=HYPERLINK")
         assert row[header.index("notes")].startswith("'+1")
         xlsx = executor.call(ctx(app, world.rep.id), "export_leads",
                              {"leads": {"lead_ids": [lead.id]}, "format": "xlsx"})
-        assert xlsx.status == "done" and xlsx.result["file"].endswith(".xlsx")
+        assert xlsx.status == "done"
+        assert _db.session.get(Export, xlsx.result["export_id"]).file_path.endswith(".xlsx")

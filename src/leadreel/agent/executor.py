@@ -97,6 +97,17 @@ def _failure(name: str, arguments: dict[str, Any], exc: Exception) -> Outcome:
     return Outcome(name, "error", arguments, message=str(exc))
 
 
+def _close(savepoint: Any, *, commit: bool) -> None:
+    """End a tool's savepoint, unless the service it called committed its own transaction
+    (the Exports service records an export and commits, like its page does)."""
+    if not savepoint.is_active:
+        return
+    if commit:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+
+
 def call(ctx: ToolContext, name: str, raw: dict[str, Any] | str | None) -> Outcome:
     """One call from the model or the interpreter; changes nothing without a confirmation."""
     tool = TOOLS.get(name)
@@ -118,14 +129,14 @@ def call(ctx: ToolContext, name: str, raw: dict[str, Any] | str | None) -> Outco
         if plan is not None:
             selection = _selection_json(ctx, args)
             token, nonce = confirm.issue(ctx, name, arguments, selection, plan.text)
-            savepoint.commit()
+            _close(savepoint, commit=True)
             out = Outcome(name, "proposed", arguments, plan=plan.text, token=token,
                           result={"leads": plan.leads})
             return _log(ctx, out, nonce)
         result = tool.run(ctx, args)
-        savepoint.commit()
+        _close(savepoint, commit=True)
     except LeadReelError as exc:
-        savepoint.rollback()
+        _close(savepoint, commit=False)
         return _log(ctx, _failure(name, arguments, exc))
     return _log(ctx, Outcome(name, "done", arguments, result=result))
 
@@ -151,9 +162,9 @@ def run_confirmed(ctx: ToolContext, token: str) -> Outcome:
                                   "ask again")
         confirm.use(ctx, row, digest)
         result = tool.run(ctx, args)
-        savepoint.commit()
+        _close(savepoint, commit=True)
     except LeadReelError as exc:
-        savepoint.rollback()
+        _close(savepoint, commit=False)
         return _log(ctx, _failure(row.tool, arguments, exc), row.id)
     out = Outcome(row.tool, "confirmed", arguments, result=result, plan=row.plan)
     return _log(ctx, out, row.id)

@@ -7,21 +7,17 @@ change here. Every function takes the user and runs with the user's own permissi
 
 from __future__ import annotations
 
-import csv
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadreel.config import Settings
 from leadreel.errors import NotFound, PermissionDenied, ValidationError
 from leadreel.models import (
-    COMPANY_FIELD_ATTRS,
     DriveAccount,
-    ExportTemplate,
     ImportBatch,
     Lead,
     ProcessingTask,
@@ -29,7 +25,8 @@ from leadreel.models import (
     Video,
     VideoTemplate,
 )
-from leadreel.services import exports as export_core
+from leadreel.services.exports import start as export_start
+from leadreel.services.exports import templates as export_templates
 from leadreel.services.permissions import can, require, scope_batches
 from leadreel.services.videos import pipeline, template_store
 from leadreel.services.videos import selection as sel
@@ -195,89 +192,34 @@ def start_uploads(session: Session, user: User, selection: Selection) -> dict[st
 
 # ---- exports ------------------------------------------------------------------------------
 def export_template_names(session: Session) -> list[str]:
-    names = list(export_core.TEMPLATES)
-    names += [n for n in session.scalars(select(ExportTemplate.name).order_by(ExportTemplate.name))]
-    return names
-
-
-def _columns(session: Session, template_name: str) -> list[tuple[str, str]]:
-    if template_name in export_core.TEMPLATES:
-        return [(key, key) for key in export_core.CORE_HEADERS]
-    row = session.scalar(select(ExportTemplate).where(ExportTemplate.name == template_name))
-    if row is None:
-        known = ", ".join(export_template_names(session))
-        raise ValidationError(f"no export template named {template_name!r} (known: {known})")
-    return [(c.get("field", ""), c.get("header") or c.get("field", "")) for c in row.columns]
-
-
-def _cell(lead: Lead, key: str) -> str:
-    attr = COMPANY_FIELD_ATTRS.get(key)
-    if attr is not None:
-        value = getattr(lead.company, attr, None) if lead.company is not None else None
-    elif hasattr(Lead, key):
-        value = getattr(lead, key, None)
-    else:
-        value = (lead.extra or {}).get(key)
-    return export_core.neutralize(value)
-
-
-def export_dir(data_dir: Path, user: User) -> Path:
-    return data_dir / "exports" / "assistant" / str(user.id)
+    return [template.name for template in export_templates.list_templates(session)]
 
 
 def export_selection(
     session: Session,
+    settings: Settings,
     user: User,
     selection: Selection,
     template_name: str,
     fmt: str,
-    data_dir: Path,
+    base_url: str,
 ) -> dict[str, Any]:
-    """SEAM: export the selection with an export template; returns the file's download path.
+    """Export the selection through the Exports service (recorded, listed on the Exports page).
 
-    Today this writes through ``services/exports.py`` (the ``core`` template plus the
-    ExportTemplate rows' columns); the new ``services/exports/`` package replaces it at merge.
+    Small exports are written at once; big ones run as a background task and the reply says
+    so. Either way the download is the Exports page's own route for that record.
     """
-    require(user, "exports.run")
-    columns = _columns(session, template_name)
-    directory = export_dir(data_dir, user)
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"leads-{stamp}-{uuid.uuid4().hex[:8]}.{fmt}"
-    path = directory / name
-    header = [export_core.neutralize(h) for _, h in columns]
-    query = sel.lead_query(user, selection, Lead).order_by(Lead.id)
-    leads = session.scalars(query.execution_options(yield_per=1000))
-    rows = ([_cell(lead, key) for key, _ in columns] for lead in leads)
-    count = 0
-    if fmt == "xlsx":
-        from openpyxl import Workbook  # noqa: PLC0415
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Leads")
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-            count += 1
-        book.save(path)
-    else:
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-    return {"file": name, "rows": count, "template": template_name, "format": fmt}
-
-
-def export_file(data_dir: Path, user: User, name: str) -> Path:
-    """The user's own assistant export ``name`` (no path tricks); NotFound otherwise."""
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise NotFound("no such export")
-    path = export_dir(data_dir, user) / name
-    if not path.is_file():
-        raise NotFound("no such export")
-    return path
+    export = export_start.export_selection(
+        session, settings, user, template_name, selection, format=fmt, base_url=base_url
+    )
+    return {
+        "export_id": export.id,
+        "status": export.status,
+        "rows": export.row_count if export.status == "done" else export.total,
+        "template": export.template_name,
+        "format": export.format,
+        "download_url": f"{base_url}/exports/{export.id}/download",
+    }
 
 
 # ---- views --------------------------------------------------------------------------------

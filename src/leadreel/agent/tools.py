@@ -273,11 +273,10 @@ def plan_export(ctx: ToolContext, args: ExportArgs) -> Plan | None:
 
 
 def export_leads(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
-    out = services.export_selection(
-        ctx.session, ctx.user, resolve(ctx, args.leads), args.template, args.format,
-        ctx.settings.data_dir,
+    return services.export_selection(
+        ctx.session, ctx.settings, ctx.user, resolve(ctx, args.leads), args.template,
+        args.format, ctx.base_url,
     )
-    return {**out, "download_url": f"{ctx.base_url}/chat/exports/{out['file']}"}
 
 
 class AssignArgs(_Args):

@@ -3,7 +3,7 @@
 from leadreel.models.base import Base, utcnow
 from leadreel.models.chat import ChatConfirmation, ChatConversation, ChatMessage, ChatToolCall
 from leadreel.models.company import COMPANY_FIELD_ATTRS, Company
-from leadreel.models.export import ExportTemplate
+from leadreel.models.export import Export, ExportTemplate
 from leadreel.models.fields import FieldDefinition
 from leadreel.models.imports import ImportBatch, ImportChange, SavedMapping
 from leadreel.models.lead import LEAD_FIELDS, Lead
@@ -22,6 +22,7 @@ __all__ = [
     "ChatToolCall",
     "Company",
     "COMPANY_FIELD_ATTRS",
+    "Export",
     "ExportTemplate",
     "FieldDefinition",
     "ImportBatch",

@@ -38,6 +38,8 @@ class Company(TimestampMixin, Base):
     country: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Values of custom fields (FieldDefinition keys), e.g. {"lead_source": "Webinar"}.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     inferred: Mapped[list[Any]] = mapped_column(default=list)
     #: Last screenshot capture (paths, source live/previous/card, errors) as JSON.
     screenshots: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,4 +1,9 @@
-"""Field definitions: the core fields every feature speaks, plus custom ones users add."""
+"""Field definitions: the core fields every feature speaks, plus custom ones users add.
+
+A custom field's values live in ``Lead.custom`` / ``Company.custom`` under its key (the
+core fields are model columns); ``type`` is one of text, number, date, url, email, phone
+for custom fields (core fields keep their importer types).
+"""
 
 from __future__ import annotations
 
@@ -22,3 +27,5 @@ class FieldDefinition(TimestampMixin, Base):
     synonyms: Mapped[list[Any]] = mapped_column(default=list)
     is_core: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+    #: Shown as a column of the leads overview.
+    in_overview: Mapped[bool] = mapped_column(default=False)

@@ -43,6 +43,8 @@ class Lead(TimestampMixin, Base):
     #: Normalised "first last|company" key for matching leads without email or LinkedIn.
     person_key: Mapped[str | None] = mapped_column(String(600))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Values of custom fields (FieldDefinition keys), e.g. {"lead_source": "Webinar"}.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     inferred: Mapped[list[Any]] = mapped_column(default=list)
     tag: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(30), default="new")

@@ -139,6 +139,7 @@ PRODUCT_TASK_MODULES = (
     "leadreel.services.enrich_tasks",
     "leadreel.services.videos.tasks",
     "leadreel.services.delivery.upload_task",
+    "leadreel.services.exports.tasks",
     "leadreel.tasks.handlers",
 )
 

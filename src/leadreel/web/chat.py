@@ -23,14 +23,13 @@ from flask import (
     jsonify,
     render_template,
     request,
-    send_file,
     stream_with_context,
 )
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as BodyError
 
-from leadreel.agent import conversations, services, turn
+from leadreel.agent import conversations, turn
 from leadreel.agent.providers import provider_kind
 from leadreel.errors import LeadReelError, NotFound
 from leadreel.extensions import db
@@ -162,17 +161,6 @@ def api_conversation(conversation_id: int):  # type: ignore[no-untyped-def]
                                                        conversation_id))
     except NotFound:
         abort(404)
-
-
-@bp.route("/exports/<name>")
-@require("exports.run")
-def export_download(name: str):  # type: ignore[no-untyped-def]
-    """A file an assistant export wrote for this user."""
-    try:
-        path = services.export_file(current_app.config["SETTINGS"].data_dir, current_user, name)
-    except NotFound:
-        abort(404)
-    return send_file(path, as_attachment=True, download_name=name)
 
 
 @bp.route("/log")

@@ -1,8 +1,8 @@
-"""`leadreel map`, `leadreel import` and `leadreel export`: the importer for scripts and checks.
+"""`leadreel map` and `leadreel import`: the importer for scripts and checks.
 
 Why here and not in cli.py: the commands belong to the import feature; cli.py calls
 `register(main)` when this module exists. They use the same services as the web flow
-(`importer.propose_for_file`, `importer.import_file`, `exports.export_template`), so a
+(`importer.propose_for_file`, `importer.import_file`), so a
 scripted import is exactly what the UI would have done with the proposed mapping.
 """
 
@@ -147,30 +147,7 @@ def import_command(
         click.echo(f"{key:<20} {value}")
 
 
-@click.command("export")
-@click.option("--template", default="core", show_default=True, help="Export template.")
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV file to write.",
-)
-def export_command(template: str, out: Path) -> None:
-    """Write every lead to a CSV file (one column per field of the template)."""
-    from leadreel.services.exports import export_template  # noqa: PLC0415
-
-    _settings, opened = _session()
-    with opened as session:
-        try:
-            count = export_template(session, template, out)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(f"{count} leads written to {out}")
-
-
 def register(main: click.Group) -> None:
     """Called by `leadreel.cli` at import."""
     main.add_command(map_command)
     main.add_command(import_command)
-    main.add_command(export_command)

@@ -27,6 +27,7 @@ from typing import Any
 
 from leadreel.fields import CORE_FIELDS, FieldSpec
 from leadreel.services.dedupe import linkedin_key
+from leadreel.services.exports.guard import restore
 from leadreel.services.importing import cleaning as c
 from leadreel.services.importing.file_kind import name_is_business
 from leadreel.services.importing.free_text import mine_company, mine_job_title
@@ -192,7 +193,8 @@ class RowNormalizer:
             values = self._cut_cells(row, values)
         for index, put in self._plan:
             if index < n and (raw := values[index]) and (value := raw.strip()):
-                put(row, value)
+                # our own exports guard formula-looking cells with a quote: take it off
+                put(row, restore(value) if value[0] == "'" else value)
         self._finish(row)
         return row
 

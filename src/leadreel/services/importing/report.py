@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from leadreel.services.exports import neutralize
+from leadreel.services.exports.guard import neutralize
 
 REPORT_HEAD = ("line", "reason")
 
