@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from leadreel.agent import executor, replies
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
-from leadreel.models import Export, Lead, ProcessingTask, RenderRun, User, Video
+from leadreel.models import DriveAccount, Export, Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.services.videos.selection import Selection
 
 
@@ -94,6 +94,26 @@ def test_assign_and_uploads(app, world):
                                         upload.token)
         assert result.status == "error" and "no Drive account connected" in result.message
         assert _db.session.scalar(select(func.count(ProcessingTask.id))) == 0
+
+
+def test_uploads_go_through_the_drive_service_to_the_connected_account(app, world, tmp_path):
+    """With one connected account the confirmed tool queues an ``upload_video`` per rendered
+    video of the rep's selection; an unrendered lead is reported, not uploaded."""
+    ann, bob = world.rep_leads[:2]
+    clip = tmp_path / "v.mp4"
+    clip.write_bytes(b"mp4")
+    with app.app_context():
+        account = DriveAccount(email="drive@x.test", encrypted_refresh_token=b"t",
+                               status="connected")
+        _db.session.add_all([account, Video(lead_id=ann, status="rendered", file_path=str(clip))])
+        _db.session.commit()
+        picked = Selection(lead_ids=[ann, bob])
+        upload = executor.call(ctx(app, world.rep.id, picked), "start_uploads", {})
+        done = executor.run_confirmed(ctx(app, world.rep.id, picked), upload.token)
+        assert done.status == "confirmed", done
+        assert done.result == {"queued": 1, "kept_local": 0, "not_rendered_yet": 1}
+        task = _db.session.scalars(select(ProcessingTask)).one()
+        assert task.type == "upload_video" and task.lead_id == ann
 
 
 def test_exported_cells_cannot_run_as_formulas(app, world):

@@ -25,6 +25,8 @@ from leadreel.models import (
     Video,
     VideoTemplate,
 )
+from leadreel.services.delivery import uploads
+from leadreel.services.delivery.storage import UPLOAD_VIDEO
 from leadreel.services.exports import start as export_start
 from leadreel.services.exports import templates as export_templates
 from leadreel.services.permissions import can, require, scope_batches
@@ -35,7 +37,6 @@ from leadreel.services.videos.selection import Selection, latest_video_id
 
 #: Up to this many leads a render starts inline (Video rows at once); more go through a run.
 INLINE_RENDER_LIMIT = 250
-UPLOAD_TASK = "upload_video"
 
 
 # ---- leads --------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def failed_tasks(
             .where(
                 ProcessingTask.lead_id.in_(ids),
                 ProcessingTask.status == "failed",
-                ProcessingTask.type.in_((SCREENSHOT, RENDER, UPLOAD_TASK)),
+                ProcessingTask.type.in_((SCREENSHOT, RENDER, UPLOAD_VIDEO)),
             )
             .order_by(ProcessingTask.id.desc())
             .limit(limit)
@@ -181,13 +182,30 @@ def rerender_videos(session: Session, user: User, video_ids: list[int]) -> dict[
 
 # ---- uploads ------------------------------------------------------------------------------
 def start_uploads(session: Session, user: User, selection: Selection) -> dict[str, Any]:
-    """SEAM: Drive uploads are being built elsewhere. Until then: refuse clearly."""
-    account = session.scalar(select(DriveAccount).where(DriveAccount.active).limit(1))
-    if account is None:
+    """Queue Drive uploads of the selection's rendered videos (the Videos page's service).
+
+    Each lead's batch decides where its videos go; when the assistant is asked to upload
+    leads whose batch keeps videos local and exactly one account is connected, they go to
+    that account (asking to upload is choosing Drive).
+    """
+    connected = list(
+        session.scalars(select(DriveAccount.id).where(DriveAccount.status == "connected"))
+    )
+    if not connected:
         raise ValidationError(
             "no Drive account connected: an admin connects one on the Storage page first"
         )
-    raise ValidationError("uploading to Drive is not available in this build yet")
+    out = uploads.start_uploads(session, user, selection)
+    if out.local_only and len(connected) == 1:
+        rest = Selection(lead_ids=out.local_only)
+        again = uploads.start_uploads(session, user, rest, account_id=connected[0])
+        out.queued += again.queued
+        out.local_only = again.local_only
+    return {
+        "queued": len(out.queued),
+        "kept_local": len(out.local_only),
+        "not_rendered_yet": len(out.not_rendered),
+    }
 
 
 # ---- exports ------------------------------------------------------------------------------
