@@ -217,18 +217,11 @@ def demo(force: bool, port: int) -> None:
 
 
 def _register_feature_commands() -> None:
-    """Feature modules own their commands (map, import, export, videos) and add them here."""
-    from leadreel.agent import cli as assistant_commands
-    from leadreel.services.delivery import commands as storage_commands
-    from leadreel.services.exports import commands as export_commands
-    from leadreel.services.importing import commands
-    from leadreel.services.videos import commands as video_commands
+    """Each area owns its commands (leadreel/commands/) and adds them here."""
+    from leadreel.commands import assistant, exports, importing, storage, videos
 
-    commands.register(main)
-    export_commands.register(main)
-    video_commands.register(main)
-    assistant_commands.register(main)
-    storage_commands.register(main)
+    for module in (importing, exports, videos, assistant, storage):
+        module.register(main)
 
 
 _register_feature_commands()

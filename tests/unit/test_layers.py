@@ -28,7 +28,8 @@ FORBIDDEN = {
     ),
     "leadreel.integrations": ("leadreel.services", "leadreel.web", "leadreel.app"),
     "leadreel.models": ("leadreel.services", "leadreel.web", "leadreel.tasks", "leadreel.app"),
-    "leadreel.services": ("leadreel.web", "flask"),
+    "leadreel.services": ("leadreel.web", "leadreel.app", "leadreel.commands", "flask"),
+    "leadreel.agent": ("leadreel.web", "leadreel.app", "leadreel.commands", "flask"),
     "leadreel.tasks": ("leadreel.web", "leadreel.app"),
 }
 
