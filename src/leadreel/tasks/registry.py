@@ -139,6 +139,7 @@ PRODUCT_TASK_MODULES = (
     "leadreel.services.enrich_tasks",
     "leadreel.services.videos.tasks",
     "leadreel.services.videos.runs",
+    "leadreel.services.leads.bulk",
     "leadreel.tasks.handlers",
 )
 

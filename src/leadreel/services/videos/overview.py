@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadreel.models import Company, Lead, User, Video
-from leadreel.services.videos import selection as sel
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads import selection as sel
+from leadreel.services.leads.selection import Selection
 
 PAGE_SIZE = 50
 DONE_STATUSES = ("rendered", "uploading", "ready")

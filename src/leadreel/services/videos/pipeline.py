@@ -28,7 +28,7 @@ from leadreel.services.videos import tasks as video_tasks  # registers the task 
 from leadreel.services.videos.chains import SAMPLE_PRIORITY, active_leads
 from leadreel.services.videos.runs import StartResult
 from leadreel.services.videos.samples import ACTIVE_STATUSES
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 from leadreel.tasks.queue import enqueue
 from leadreel.tasks.registry import PRIORITY_RENDER
 
