@@ -28,12 +28,12 @@ from leadreel.errors import PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.models import ImportBatch, Lead, RenderRun, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.leads import selection as video_selection
+from leadreel.services.leads.selection import VIDEO_FILTERS, Selection
 from leadreel.services.permissions import can, scope_batches
 from leadreel.services.videos import library, overview, pipeline, template_store
 from leadreel.services.videos import runs as render_runs
 from leadreel.services.videos import samples as sample_runs
-from leadreel.services.leads import selection as video_selection
-from leadreel.services.leads.selection import VIDEO_FILTERS, Selection
 from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
 from leadreel.web.video_studio import FILE_KINDS, IMAGE_KEYS, app_settings, call_service, user
