@@ -151,7 +151,8 @@ def start():  # type: ignore[no-untyped-def]
                     fields=_hidden(form),
                     undo_seconds=bulk.UNDO_SECONDS,
                 )
-        started = bulk.start(db.session, _user(), selection, action, dict(form))
+        params = {**form.to_dict(), "tag": form.get("new_tag", "")}  # "tag" is a filter
+        started = bulk.start(db.session, _user(), selection, action, params)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
