@@ -47,7 +47,7 @@ def _values(sort: str) -> dict[int, Any]:
         elif sort == "name":
             out[lead.id] = lead.last_name and (lead.last_name,)
         elif sort == "company":
-            out[lead.id] = lead.company_id and (companies[lead.company_id].name_key,)
+            out[lead.id] = lead.company_id and (companies[lead.company_id].name_key, lead.company_id)
         elif sort == "owner":
             out[lead.id] = lead.owner_id and (users[lead.owner_id].email,)
         elif sort == "batch":

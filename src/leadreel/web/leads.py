@@ -56,8 +56,14 @@ def index():  # type: ignore[no-untyped-def]
     except ValidationError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
+    return render_overview(page, selection, args)
+
+
+def render_overview(page: overview.Page, selection: Any, args: Any) -> str:
+    """The overview's HTML for a page (the benchmark's naive comparator renders through it too)."""
+    me = _user()
     batches = db.session.scalars(
-        scope_batches(select(ImportBatch), _user()).order_by(ImportBatch.id.desc()).limit(200)
+        scope_batches(select(ImportBatch), me).order_by(ImportBatch.id.desc()).limit(200)
     ).all()
     return render_template(
         "leads/index.html",
@@ -66,15 +72,14 @@ def index():  # type: ignore[no-untyped-def]
         args=view_args(args),
         filters=filter_args(args),
         batches=batches,
-        users=_users() if can(_user(), "leads.view_all") or can(_user(), "leads.assign") else [],
-        can_assign=can(_user(), "leads.assign"),
-        columns=columns.chosen(db.session, _user()),
+        users=_users() if can(me, "leads.view_all") or can(me, "leads.assign") else [],
+        can_assign=can(me, "leads.assign"),
+        columns=columns.chosen(db.session, me),
         all_columns=columns.available(db.session),
         statuses=VIDEO_FILTERS,
         templates=db.session.scalars(select(VideoTemplate).order_by(VideoTemplate.name)).all(),
         export_templates=bulk.EXPORT_TEMPLATES,
         upload_available=bulk.upload_available(),
-        sort_labels={k: s.label for k, s in lead_query.SORTS.items()},
         page_sizes=lead_query.PAGE_SIZES,
     )
 

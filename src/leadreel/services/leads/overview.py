@@ -3,13 +3,15 @@
 Why this shape: the page must cost the same at a thousand or a million leads. So a page
 is a keyset walk for its ids (:func:`query.keyset_page`, one index range), then a handful
 of primary-key lookups for those ids (leads with their companies, latest videos, owners,
-batches, latest tasks); the total is counted only up to ``COUNT_CAP`` (beyond that the
-page says "10,000+"), and the unfiltered total of a role's whole view is cached for a
-minute. Nothing per row, nothing proportional to the table.
+batches, latest tasks). The total is the one part that must read every match: for a
+filter it is counted only up to ``COUNT_CAP`` (beyond that the page says "1,000+"), the
+whole view exactly, and both are cached for ``TOTAL_TTL`` seconds per scope and filter,
+so paging through a view counts once. Bulk actions count exactly, at the click.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,9 +26,9 @@ from leadreel.services.leads import selection as sel
 from leadreel.services.leads.progress import LeadProgress, progress_for
 from leadreel.services.leads.selection import Selection
 
-COUNT_CAP = 10_000
-TOTAL_TTL = 60.0
-_totals: dict[tuple[str, int | None], tuple[float, int]] = {}
+COUNT_CAP = 1_000
+TOTAL_TTL = 30.0
+_totals: dict[str, tuple[float, Total]] = {}
 _lock = threading.Lock()
 
 
@@ -69,25 +71,32 @@ def count_capped(session: Session, user: User, selection: Selection, cap: int = 
     return Total(min(n, cap), n <= cap)
 
 
-def _scope_key(session: Session, user: User) -> tuple[str, int | None]:
+def _cache_key(session: Session, user: User, selection: Selection) -> str:
     everyone = user.role in ("admin", "manager")
-    return (str(session.get_bind().url), None if everyone else user.id)
+    scope = "all" if everyone else f"user{user.id}"
+    filters = json.dumps(selection.to_json(), sort_keys=True) if selection.filters() else ""
+    return f"{session.get_bind().url}|{scope}|{filters}"
 
 
 def total(session: Session, user: User, selection: Selection) -> Total:
-    """The page's total: capped count, or for the whole view a cached exact count."""
-    if selection.filters():
-        return count_capped(session, user, selection)
-    key = _scope_key(session, user)
+    """The page's total, cached for ``TOTAL_TTL`` seconds per scope and filter: for the whole
+    view an exact count, for a filter a count capped at ``COUNT_CAP`` ("1,000+")."""
+    key = _cache_key(session, user, selection)
     now = time.monotonic()
     with _lock:
         cached = _totals.get(key)
     if cached and now - cached[0] < TOTAL_TTL:
-        return Total(cached[1], True)
-    n = session.scalar(select(func.count()).select_from(sel.lead_query(user, selection).subquery()))
+        return cached[1]
+    if selection.filters():
+        found = count_capped(session, user, selection)
+    else:
+        inner = sel.lead_query(user, selection).subquery()
+        found = Total(session.scalar(select(func.count()).select_from(inner)) or 0, True)
     with _lock:
-        _totals[key] = (now, n or 0)
-    return Total(n or 0, True)
+        if len(_totals) > 10_000:
+            _totals.clear()
+        _totals[key] = (now, found)
+    return found
 
 
 def forget_totals() -> None:

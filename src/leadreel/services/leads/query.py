@@ -11,7 +11,9 @@ id): the order is the same on both databases, and each segment is a range of the
 byte-wise on both (SQLite BINARY, PostgreSQL's ``C.UTF-8`` database collation).
 
 Sorts through another table walk that table's index: company sorts by
-``companies.name_key`` (lower-cased name), owner by the user's email.
+``(companies.name_key, company id, lead id)`` over an inner join, so SQLite walks
+``ix_companies_name_key`` (which carries the rowid) and each company's leads by
+``ix_leads_company_id`` with no sort at all; owner sorts by the user's email.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class SortKey:
     missing: ColumnElement[bool] | None = None
     present: ColumnElement[bool] | None = None
     join_owner: bool = False
+    #: The first segment inner-joins companies (SQLite then walks companies by name).
+    inner_company: bool = False
     #: False: no index serves it (an honest full sort; kept for small tables).
     indexed: bool = True
     default_desc: bool = False
@@ -77,9 +81,10 @@ SORTS: dict[str, SortKey] = {
         SortKey(
             "company",
             "Company",
-            (Company.name_key,),
+            (Company.name_key, Lead.company_id),
             Lead.company_id.is_(None),
-            Lead.company_id.is_not(None) & Company.id.is_not(None),
+            Lead.company_id.is_not(None),
+            inner_company=True,
         ),
         _nullable("email", "Email", Lead.email),
         _nullable("job_title", "Job title", Lead.job_title),
@@ -169,9 +174,10 @@ class KeysetPage:
     next_cursor: str | None
 
 
-def _base(user: User, selection: Selection, key: SortKey) -> Select[Any]:
+def _base(user: User, selection: Selection, key: SortKey, segment: int = 0) -> Select[Any]:
     labels = [c.label(f"s{i}") for i, c in enumerate(key.columns)]
-    query = sel.lead_query(user, selection, Lead.id, *labels)
+    inner = key.inner_company and segment == 0
+    query = sel.lead_query(user, selection, Lead.id, *labels, inner_company=inner)
     if key.join_owner:
         query = query.outerjoin(Owner, Owner.id == Lead.owner_id)
     return query
@@ -188,6 +194,9 @@ def _segment0(query: Select[Any], key: SortKey, desc: bool, after: tuple[list[An
         ]
         row, bound = tuple_(*cols), tuple_(*binds)
         query = query.where(row < bound if desc else row > bound)
+        # The same bound on the leading column alone: PostgreSQL turns it into an index
+        # condition on a joined table's sort column (the row comparison it only filters).
+        query = query.where(cols[0] <= binds[0] if desc else cols[0] >= binds[0])
     return query.order_by(*(c.desc() if desc else c.asc() for c in cols))
 
 
@@ -212,16 +221,17 @@ def keyset_page(
     """The ``size`` leads after the cursor ``after`` in ``key`` order (values first, then
     missing values), as ids."""
     segment, values, last_id = decode_cursor(after) if after else (0, [], None)
-    base = _base(user, selection, key)
     rows: list[Any] = []
     if segment == 0:
         start = (values, last_id) if after else None
-        rows = list(session.execute(_segment0(base, key, desc, start).limit(size + 1)))
+        first = _segment0(_base(user, selection, key, 0), key, desc, start)
+        rows = list(session.execute(first.limit(size + 1)))
     segment_of = [0] * len(rows)
     if len(rows) <= size and key.missing is not None:
         want = size + 1 - len(rows)
         from_id = last_id if segment == 1 else None
-        more = list(session.execute(_segment1(base, key, desc, from_id).limit(want)))
+        rest = _segment1(_base(user, selection, key, 1), key, desc, from_id)
+        more = list(session.execute(rest.limit(want)))
         rows += more
         segment_of += [1] * len(more)
     has_more = len(rows) > size

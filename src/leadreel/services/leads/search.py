@@ -63,6 +63,7 @@ class SearchMatch(ColumnElement[bool]):
     """``Lead`` matches the search ``q`` (in its own text or its company's)."""
 
     type = Boolean()
+    _is_implicitly_boolean = True  # no "= 1" around it in WHERE on SQLite
     inherit_cache = False
 
     def __init__(self, q: str) -> None:
@@ -123,6 +124,7 @@ class CompanySearch(ColumnElement[bool]):
     """``Company`` matches ``q`` (its name or domain), index-served like :class:`SearchMatch`."""
 
     type = Boolean()
+    _is_implicitly_boolean = True  # no "= 1" around it in WHERE on SQLite
     inherit_cache = False
 
     def __init__(self, q: str) -> None:
