@@ -228,7 +228,7 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s] or (
         [20_000] if args.quick else [100_000, 1_000_000]
     )
-    reps, naive_reps = (8, 2) if args.quick else (30, 5)
+    reps, naive_reps = (8, 2) if args.quick else (20, 3)
     print(
         f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; "
         f"cpus {os.cpu_count()}",

@@ -180,7 +180,7 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
             conn.execute(text(f"DROP {kind} IF EXISTS {name}"))
         conn.execute(
             text(
-                "INSERT INTO users (email, name, password_hash, role, active, preferences, created_at, "
+                "INSERT INTO users (email, name, password_hash, role, active, preferences, created_at, "  # noqa: E501
                 "updated_at) VALUES ('admin@bench.test', 'Admin', 'x', 'admin', true, '{}', :t, :t)"
             ),
             {"t": now},
@@ -197,9 +197,9 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
         for b in range(BATCHES):
             conn.execute(
                 text(
-                    "INSERT INTO import_batches (name, filename, stored_path, file_size, file_format, "
+                    "INSERT INTO import_batches (name, filename, stored_path, file_size, file_format, "  # noqa: E501
                     "headers, mapping, status, priority, progress, counts, warnings, owner_id, "
-                    "created_at, updated_at) VALUES (:n, :f, 'x', 0, '{}', '[]', '[]', 'done', 0, 1, "
+                    "created_at, updated_at) VALUES (:n, :f, 'x', 0, '{}', '[]', '[]', 'done', 0, 1, "  # noqa: E501
                     "'{}', '[]', :o, :t, :t)"
                 ),
                 {
@@ -235,7 +235,7 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
             ts = _sqlite_time(now)
             cur.executemany(
                 "INSERT INTO companies (id, name, name_key, domain, website, extra, inferred, "
-                f"screenshots, created_at, updated_at) VALUES (?,?,?,?,?,'{{}}','[]','{{}}','{ts}','{ts}')",
+                f"screenshots, created_at, updated_at) VALUES (?,?,?,?,?,'{{}}','[]','{{}}','{ts}','{ts}')",  # noqa: E501
                 comp_rows,
             )
             cols = ", ".join(LEAD_COLUMNS)
@@ -286,7 +286,7 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
             conn.execute(text("DELETE FROM company_fts"))
             conn.execute(
                 text(
-                    "INSERT INTO lead_fts(rowid, body) SELECT id, coalesce(first_name, '') || ' ' || "
+                    "INSERT INTO lead_fts(rowid, body) SELECT id, coalesce(first_name, '') || ' ' || "  # noqa: E501
                     "coalesce(last_name, '') || ' ' || coalesce(full_name, '') || ' ' || "
                     "coalesce(email, '') FROM leads"
                 )

@@ -148,6 +148,10 @@
 
   document.addEventListener("click", (event) => {
     if (event.target.matches("[data-history-back]")) { event.preventDefault(); history.back(); }
+    // One drop-down panel at a time; a click outside closes it.
+    document.querySelectorAll("details.more-filters[open], details.column-chooser[open]").forEach((d) => {
+      if (!d.contains(event.target)) d.open = false;
+    });
   });
 
   document.addEventListener("DOMContentLoaded", () => {
