@@ -7,12 +7,12 @@ from typing import Any
 
 from playwright.sync_api import expect
 from sqlalchemy import select, update
+from tests.leads.conftest import drain
 
 from leadreel.extensions import db
 from leadreel.models import Company, Lead, MediaAsset, Video
 from leadreel.services.setup import create_user
 from leadreel.services.videos import runs, template_store
-from tests.leads.conftest import drain
 
 PASSWORD = "correct horse battery"
 

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import can, require
 from leadreel.services.videos import runs, template_store
 from leadreel.services.videos import tasks as video_tasks  # registers the task types
 from leadreel.services.videos.chains import SAMPLE_PRIORITY, active_leads
 from leadreel.services.videos.runs import StartResult
 from leadreel.services.videos.samples import ACTIVE_STATUSES
-from leadreel.services.leads.selection import Selection
 from leadreel.tasks.queue import enqueue
 from leadreel.tasks.registry import PRIORITY_RENDER
 

@@ -36,11 +36,11 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
-from leadreel.services.permissions import can
 from leadreel.services.leads import selection as sel
+from leadreel.services.leads.selection import Selection
+from leadreel.services.permissions import can
 from leadreel.services.videos import template_store
 from leadreel.services.videos.chains import BatchOutcome, LeadRef, RunSpec, create_chains
-from leadreel.services.leads.selection import Selection
 from leadreel.tasks.context import TaskCancelled, TaskContext
 from leadreel.tasks.queue import enqueue
 from leadreel.tasks.registry import PRIORITY_RENDER, task_type
