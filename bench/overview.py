@@ -235,8 +235,8 @@ def main() -> int:
         flush=True,
     )
     results: dict[str, float] = {}
-    for db_name in ["sqlite", *([] if args.no_pg else ["pg"])]:
-        for n in sizes:
+    for n in sizes:  # every database at a size before the next size: partial runs stay useful
+        for db_name in ["sqlite", *([] if args.no_pg else ["pg"])]:
             with tempfile.TemporaryDirectory(prefix="leadreel-bench-") as tmp:
                 drop = None
                 if db_name == "sqlite":
@@ -278,7 +278,8 @@ def main() -> int:
                 results[f"{tag}_{case}_cold_ms"] = round(ours["cold"], 1)
                 results[f"{tag}_{case}_naive_p95_ms"] = round(naive["p95"], 1)
                 results[f"{tag}_{case}_ratio"] = round(ratio, 1)
-    print("RESULT " + " ".join(f"{k}={v}" for k, v in results.items()))
+            # the figures so far (the last RESULT line printed is the whole run's)
+            print("RESULT " + " ".join(f"{k}={v}" for k, v in results.items()), flush=True)
     return 0
 
 
