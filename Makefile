@@ -50,12 +50,14 @@ bench: install-dev chromium
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/overview.py
 
 bench-quick: install-dev chromium
 	$(BIN)/python bench/tasks.py --quick
 	$(BIN)/python bench/import.py --quick
 	$(BIN)/python bench/render.py --quick
 	$(BIN)/python bench/export.py --quick
+	$(BIN)/python bench/overview.py --quick
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

@@ -161,7 +161,7 @@ def child(url: str, way: str, fmt: str, out: str) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from leadreel.services.exports.runner import ExportOptions, write_export
-    from leadreel.services.videos.selection import Selection
+    from leadreel.services.leads.selection import Selection
 
     if way == "naive" and fmt == "xlsx":
         import openpyxl  # noqa: F401 - loaded before the baseline, as ours loads it

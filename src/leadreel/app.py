@@ -15,6 +15,9 @@ from leadreel.extensions import csrf, db, login_manager
 BLUEPRINTS = (
     "auth",
     "leads",
+    "bulk",
+    "companies",
+    "batches",
     "imports",
     "videos",
     "storage",

@@ -16,8 +16,8 @@ from flask import Flask
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
 from leadreel.models import Company, ImportBatch, Lead, MediaAsset, User, VideoTemplate
+from leadreel.services.leads.selection import Selection
 from leadreel.services.setup import create_user
-from leadreel.services.videos.selection import Selection
 
 SPEC = {"output": {"width": 320, "height": 180, "fps": 15},
         "segments": [{"type": "fullscreen", "id": "intro", "clip": "CLIP", "duration": 1.0}]}

@@ -11,7 +11,7 @@ from leadreel.agent import executor
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
 from leadreel.models import ChatConfirmation, Company, Lead, User, Video
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 
 def ctx(app, user_id, selection=None, secret=None):

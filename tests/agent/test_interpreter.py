@@ -11,7 +11,7 @@ import pytest
 
 from leadreel.agent import commands
 from leadreel.extensions import db as _db
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 TICKED = "ticked"
 S = {"use_selection": True}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from leadreel.agent import turn
 from leadreel.extensions import db as _db
 from leadreel.models import ChatConfirmation, ChatToolCall, ProcessingTask, User, Video
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 from tests.fakes.openai_server import FakeOpenAI, tool_call
 
 

@@ -12,7 +12,7 @@ from leadreel.agent import executor, turn
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
 from leadreel.models import Export, Lead, User, Video
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from leadreel.agent import executor, replies
 from leadreel.agent.context import ToolContext
 from leadreel.extensions import db as _db
 from leadreel.models import DriveAccount, Export, Lead, ProcessingTask, RenderRun, User, Video
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 
 def ctx(app, user_id, selection=None):

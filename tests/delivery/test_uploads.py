@@ -16,7 +16,7 @@ from leadreel.extensions import db
 from leadreel.models import DriveAccount, ProcessingTask, utcnow
 from leadreel.services.delivery import storage
 from leadreel.services.delivery.uploads import start_uploads
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 from tests.delivery.conftest import drain, run_oauth, video
 
 FOLDER = "application/vnd.google-apps.folder"

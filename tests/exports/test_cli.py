@@ -13,7 +13,7 @@ from leadreel.cli import main
 from leadreel.models import ImportBatch
 from leadreel.services.exports.runner import write_export
 from leadreel.services.exports.templates import BUILTIN, CORE
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 
 @pytest.fixture

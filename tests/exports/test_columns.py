@@ -14,7 +14,7 @@ from leadreel.services.exports.catalog import load_catalog
 from leadreel.services.exports.columns import parse_columns
 from leadreel.services.exports.runner import ExportOptions, preview, write_export
 from leadreel.services.exports.templates import BUILTIN, EMAIL_OUTREACH
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 ALL = Selection(everything=True)
 BASE = "https://send.example"

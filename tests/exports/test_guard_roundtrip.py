@@ -16,7 +16,7 @@ from leadreel.services.exports.guard import neutralize, restore
 from leadreel.services.exports.runner import ExportOptions, write_export
 from leadreel.services.exports.templates import BUILTIN, CORE
 from leadreel.services.importing.importer import import_file
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","x")',

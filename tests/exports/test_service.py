@@ -21,7 +21,7 @@ from leadreel.services.exports.runner import (
 )
 from leadreel.services.exports.start import start_export
 from leadreel.services.exports.templates import CORE, EMAIL_OUTREACH, find_template
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 from tests.exports.conftest import drain
 
 ALL = Selection(everything=True)

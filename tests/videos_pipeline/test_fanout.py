@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from leadreel.errors import ValidationError
 from leadreel.extensions import db
 from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
+from leadreel.services.leads.selection import Selection
 from leadreel.services.videos import chains, pipeline, runs, tasks
 from leadreel.services.videos import samples as sample_runs
-from leadreel.services.videos.selection import Selection
 
 from .conftest import build_app, drain
 

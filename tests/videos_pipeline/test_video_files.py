@@ -13,8 +13,8 @@ from sqlalchemy import select
 from leadreel.cli import main
 from leadreel.extensions import db
 from leadreel.models import Company, Lead, MediaAsset, User, Video
+from leadreel.services.leads.selection import Selection
 from leadreel.services.videos import files, pipeline
-from leadreel.services.videos.selection import Selection
 
 from .conftest import drain, fake_capture
 

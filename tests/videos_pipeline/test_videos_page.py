@@ -9,8 +9,8 @@ from sqlalchemy import event, insert, select, text
 
 from leadreel.extensions import db
 from leadreel.models import Company, ImportBatch, Lead, ProcessingTask, RenderRun, User, Video
+from leadreel.services.leads import selection as sel
 from leadreel.services.videos import overview, runs, tasks
-from leadreel.services.videos import selection as sel
 from leadreel.tasks.queue import enqueue
 
 from .conftest import build_app, drain

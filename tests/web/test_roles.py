@@ -133,7 +133,9 @@ def test_leads_page_links_selection_and_filter_to_rendering(app, client, make_us
     login(rep)
     html = client.get("/?q=acme").get_data(as_text=True)
     assert f'name="lead_ids" value="{lead_id}"' in html
-    assert 'action="/videos/render"' in html and "/videos/render?q=acme" in html
+    # the bulk form renders through /leads/bulk (services.videos.pipeline), filters kept
+    assert 'action="/leads/bulk"' in html and 'name="action" value="render"' in html
+    assert '<input type="hidden" name="q" value="acme">' in html
     detail = client.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert 'data-testid="lead-video"' in detail and "No video yet" in detail
     form = client.get(f"/videos/render?lead_ids={lead_id}").get_data(as_text=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from leadreel.config import Settings
 from leadreel.models import User
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadreel.agent import services
 from leadreel.agent.context import ToolContext
 from leadreel.errors import PermissionDenied, ValidationError
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 VideoFilter = Literal["none", "queued", "capturing", "rendering", "rendered", "uploading", "ready",
                       "failed"]

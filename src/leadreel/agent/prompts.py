@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 
 SYSTEM = """You are LeadReel's assistant. You help a salesperson do repetitive work on their \
 leads: counting and finding leads, following import batches, explaining failures, starting \

@@ -29,11 +29,11 @@ from leadreel.services.delivery import uploads
 from leadreel.services.delivery.storage import UPLOAD_VIDEO
 from leadreel.services.exports import start as export_start
 from leadreel.services.exports import templates as export_templates
+from leadreel.services.leads import selection as sel
+from leadreel.services.leads.selection import Selection, latest_video_id
 from leadreel.services.permissions import can, require, scope_batches
 from leadreel.services.videos import pipeline, template_store
-from leadreel.services.videos import selection as sel
 from leadreel.services.videos.names import RENDER, SCREENSHOT
-from leadreel.services.videos.selection import Selection, latest_video_id
 
 #: Up to this many leads a render starts inline (Video rows at once); more go through a run.
 INLINE_RENDER_LIMIT = 250

@@ -21,8 +21,8 @@ from leadreel.agent.providers import ChatModel, make_chat_model, provider_kind
 from leadreel.config import Settings
 from leadreel.errors import LeadReelError
 from leadreel.models import User
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import require
-from leadreel.services.videos.selection import Selection
 
 log = logging.getLogger("leadreel.agent")
 MAX_MESSAGE = 4000

@@ -28,7 +28,7 @@ def assistant_command(email: str, batch: str | None, yes: bool, message: str) ->
     from leadreel.errors import LeadReelError  # noqa: PLC0415
     from leadreel.extensions import db  # noqa: PLC0415
     from leadreel.models import User  # noqa: PLC0415
-    from leadreel.services.videos.selection import Selection  # noqa: PLC0415
+    from leadreel.services.leads.selection import Selection  # noqa: PLC0415
 
     app = create_app()
     settings, secret = app.config["SETTINGS"], app.config["SECRET_KEY"]

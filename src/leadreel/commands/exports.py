@@ -60,7 +60,7 @@ def export_command(
         write_export,
     )
     from leadreel.services.exports.templates import find_template  # noqa: PLC0415
-    from leadreel.services.videos.selection import Selection  # noqa: PLC0415
+    from leadreel.services.leads.selection import Selection  # noqa: PLC0415
 
     chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
     sep = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}[delimiter]

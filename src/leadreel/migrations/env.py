@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from leadreel.db import make_engine
+from leadreel.migrate import include_object
 from leadreel.models import Base
 
 config = context.config
@@ -30,7 +31,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

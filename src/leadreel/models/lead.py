@@ -18,13 +18,22 @@ LEAD_FIELDS = (
 
 class Lead(TimestampMixin, Base):
     __tablename__ = "leads"
+    #: Every sort the overview offers has a ``(column, id)`` index for its keyset walk
+    #: (services/leads/query.py); owner and batch lead with the default sort's columns so a
+    #: rep's view and a batch filter are index ranges too. Search uses FTS5 / pg_trgm
+    #: indexes made by migration 0013 (services/leads/search.py).
     __table_args__ = (
-        Index("ix_leads_email", "email"),
+        Index("ix_leads_email", "email", "id"),
         Index("ix_leads_linkedin_url", "linkedin_url"),
-        Index("ix_leads_owner_id", "owner_id"),
-        Index("ix_leads_batch_id", "batch_id"),
-        Index("ix_leads_company_id", "company_id"),
+        Index("ix_leads_owner_id", "owner_id", "created_at", "id"),
+        Index("ix_leads_batch_id", "batch_id", "created_at", "id"),
+        Index("ix_leads_company_id", "company_id", "id"),
         Index("ix_leads_person_key", "person_key"),
+        Index("ix_leads_created_at", "created_at", "id"),
+        Index("ix_leads_last_name", "last_name", "id"),
+        Index("ix_leads_job_title", "job_title", "id"),
+        Index("ix_leads_city", "city", "id"),
+        Index("ix_leads_country", "country", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +55,8 @@ class Lead(TimestampMixin, Base):
     #: Values of custom fields (FieldDefinition keys), e.g. {"lead_source": "Webinar"}.
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     inferred: Mapped[list[Any]] = mapped_column(default=list)
+    #: Fields a person typed on the lead's page (provenance: "typed by a person").
+    edited_fields: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     tag: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(30), default="new")
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))

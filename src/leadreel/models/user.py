@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
@@ -24,6 +25,8 @@ class User(UserMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(20), default="rep")
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    #: Per-user view settings (the Leads page's columns), as JSON.
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -140,6 +140,7 @@ PRODUCT_TASK_MODULES = (
     "leadreel.services.videos.tasks",
     "leadreel.services.delivery.upload_task",
     "leadreel.services.exports.tasks",
+    "leadreel.services.leads.bulk",
     "leadreel.tasks.handlers",
 )
 

@@ -34,7 +34,7 @@ from leadreel.agent.providers import provider_kind
 from leadreel.errors import LeadReelError, NotFound
 from leadreel.extensions import db
 from leadreel.models import User
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads.selection import Selection
 from leadreel.web.permissions import require
 
 bp = Blueprint("chat", __name__, url_prefix="/chat")
@@ -50,6 +50,14 @@ class PageSelection(BaseModel):
     q: str = Field("", max_length=200)
     status: str = Field("", max_length=30)
     video_status: str = Field("", max_length=20)
+    owner_id: int | None = None
+    tag: str = Field("", max_length=100)
+    has_email: bool | None = None
+    has_phone: bool | None = None
+    has_website: bool | None = None
+    imported_from: str = Field("", max_length=30)
+    imported_to: str = Field("", max_length=30)
+    custom: dict[str, str] = Field(default_factory=dict, max_length=20)
 
 
 class MessageBody(BaseModel):

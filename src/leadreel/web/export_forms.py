@@ -13,7 +13,9 @@ from leadreel.config import Settings
 from leadreel.errors import NotFound, PermissionDenied, ValidationError
 from leadreel.extensions import db
 from leadreel.services.exports.runner import base_url_for
-from leadreel.services.videos.selection import VIDEO_FILTERS, Selection
+from leadreel.services.leads.selection import VIDEO_FILTERS, Selection
+from leadreel.web import lead_filters
+from leadreel.web.lead_filters import ticked_ids
 
 SELECTION_KEYS = ("ids", "batch", "q", "status", "video_status", "all_matching", "scope")
 
@@ -28,36 +30,26 @@ def selection_from(args: Any) -> Selection:
 
     ``all_matching=1`` (the overview's "select all matching") or ``scope=all`` takes the
     filters and ignores ticked ids; with neither, ticked ids win, else the filters; an
-    empty form is an empty selection (refused by the service, never "everything").
+    empty form is an empty selection (refused by the service, never "everything"). The
+    filters are read as the Leads page writes them (``lead_filters``); the Videos page
+    names its video filter ``video_status``.
     """
-    ids = [
-        int(i)
-        for i in [*args.getlist("lead_ids"), *str(args.get("ids", "")).split(",")]
-        if str(i).strip().isdigit()
-    ]
+    ids = ticked_ids(args)
     every = args.get("all_matching") == "1" or args.get("scope") == "all"
     if ids and not every:
         return Selection(lead_ids=ids)
+    selection = lead_filters.selection_from(args, everything=every)
     video_status = str(args.get("video_status", "")).strip()
-    return Selection(
-        batch_id=args.get("batch", type=int) or None,
-        q=str(args.get("q", "")).strip(),
-        status=str(args.get("status", "")).strip(),
-        video_status=video_status if video_status in VIDEO_FILTERS else "",
-        everything=every,
-    )
+    if not selection.video_status and video_status in VIDEO_FILTERS:
+        selection.video_status = video_status
+    return selection
 
 
 def selection_args(selection: Selection) -> dict[str, Any]:
     """The selection as form fields/query args (the inverse of ``selection_from``)."""
     if selection.lead_ids:
         return {"ids": ",".join(str(i) for i in sorted(set(selection.lead_ids)))}
-    out: dict[str, Any] = {}
-    if selection.batch_id:
-        out["batch"] = selection.batch_id
-    for key in ("q", "status", "video_status"):
-        if getattr(selection, key):
-            out[key] = getattr(selection, key)
+    out = lead_filters.selection_args(selection)
     if selection.everything:
         out["scope"] = "all"
     return out

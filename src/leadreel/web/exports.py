@@ -31,8 +31,8 @@ from leadreel.services.exports.runner import ExportOptions
 from leadreel.services.exports.start import check_selection, describe, start_export
 from leadreel.services.exports.templates import find_template, list_templates
 from leadreel.services.exports.writers import DELIMITERS, MEDIA_TYPES
+from leadreel.services.leads import selection as lead_selection
 from leadreel.services.permissions import can, scope_batches
-from leadreel.services.videos import selection as lead_selection
 from leadreel.web.export_forms import call, request_base_url, selection_args, selection_from, user
 from leadreel.web.export_templates import bp as templates_bp
 from leadreel.web.permissions import require

@@ -29,12 +29,12 @@ from leadreel.extensions import db
 from leadreel.models import ImportBatch, Lead, RenderRun, Video
 from leadreel.models import VideoTemplate as TemplateRow
 from leadreel.services.delivery import links, shares, views
+from leadreel.services.leads import selection as video_selection
+from leadreel.services.leads.selection import VIDEO_FILTERS, Selection
 from leadreel.services.permissions import can, scope_batches
 from leadreel.services.videos import library, overview, pipeline, template_store
 from leadreel.services.videos import runs as render_runs
 from leadreel.services.videos import samples as sample_runs
-from leadreel.services.videos import selection as video_selection
-from leadreel.services.videos.selection import VIDEO_FILTERS, Selection
 from leadreel.services.videos.tasks import previous_capture
 from leadreel.web.permissions import get_owned, require
 from leadreel.web.share import public_base

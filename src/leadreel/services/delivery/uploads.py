@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from leadreel.errors import ValidationError
 from leadreel.models import DriveAccount, Lead, User, Video
 from leadreel.services.delivery.storage import Destination, destination_for_batch, upload_step
+from leadreel.services.leads.selection import Selection, check_access, lead_query
 from leadreel.services.permissions import require
-from leadreel.services.videos.selection import Selection, check_access, lead_query
 from leadreel.tasks.queue import enqueue
 
 UPLOADABLE = ("rendered", "ready")

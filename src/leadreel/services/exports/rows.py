@@ -32,8 +32,8 @@ from leadreel.services.exports.columns import (
     FormatColumn,
     referenced_keys,
 )
+from leadreel.services.leads.selection import Selection, latest_video_id, lead_query
 from leadreel.services.permissions import Actor
-from leadreel.services.videos.selection import Selection, latest_video_id, lead_query
 
 PAGE_ROWS = 2000
 #: Video statuses whose file exists: links to them can be sent.

@@ -25,8 +25,8 @@ from leadreel.services.exports.catalog import load_catalog
 from leadreel.services.exports.columns import parse_columns
 from leadreel.services.exports.rows import PAGE_ROWS, plan_rows, rows_query, stream_pages
 from leadreel.services.exports.writers import check_options, open_sink
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import Actor, can, require
-from leadreel.services.videos.selection import Selection
 
 #: Where share links point when no request tells the server's address (CLI, workers).
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"

@@ -19,9 +19,9 @@ from leadreel.services.exports.columns import parse_columns
 from leadreel.services.exports.runner import ExportOptions, base_url_for, run_export
 from leadreel.services.exports.tasks import TASK_TYPE
 from leadreel.services.exports.templates import TemplateView, find_template
+from leadreel.services.leads import selection as lead_selection
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import Actor, can, require
-from leadreel.services.videos import selection as lead_selection
-from leadreel.services.videos.selection import Selection
 from leadreel.tasks.queue import enqueue
 
 

@@ -23,8 +23,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from leadreel.models import Company, Lead, User, Video
-from leadreel.services.videos import selection as sel
-from leadreel.services.videos.selection import Selection
+from leadreel.services.leads import selection as sel
+from leadreel.services.leads.selection import Selection
 
 PAGE_SIZE = 50
 DONE_STATUSES = ("rendered", "uploading", "ready")

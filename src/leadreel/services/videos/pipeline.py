@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import can, require
 from leadreel.services.videos import runs, template_store
 from leadreel.services.videos.chains import active_leads
@@ -32,7 +33,6 @@ from leadreel.services.videos.names import (
     SCREENSHOT,
 )
 from leadreel.services.videos.runs import StartResult
-from leadreel.services.videos.selection import Selection
 from leadreel.tasks.queue import enqueue
 
 __all__ = ["Selection", "StartResult"]

@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import Lead, ProcessingTask, RenderRun, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.leads import selection as sel
+from leadreel.services.leads.selection import Selection
 from leadreel.services.permissions import can
-from leadreel.services.videos import selection as sel
 from leadreel.services.videos import template_store
 from leadreel.services.videos.chains import BatchOutcome, LeadRef, RunSpec, create_chains
 from leadreel.services.videos.names import FANOUT
-from leadreel.services.videos.selection import Selection
 from leadreel.tasks.queue import enqueue
 
 log = logging.getLogger("leadreel.videos.runs")

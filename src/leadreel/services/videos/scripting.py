@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from leadreel.errors import NotFound, ValidationError
 from leadreel.models import ImportBatch, User, Video
 from leadreel.models import VideoTemplate as TemplateRow
+from leadreel.services.leads.selection import Selection
 from leadreel.services.videos.names import ACTIVE_STATUSES
-from leadreel.services.videos.selection import Selection
 
 
 def acting_user(session: Session, email: str | None) -> User:

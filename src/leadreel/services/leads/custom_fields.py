@@ -1,0 +1,102 @@
+"""Custom fields (the import's ``Lead.extra`` keys): a text expression per key, and its index.
+
+Why an index per key, made on demand: custom fields are whatever columns users' files
+had, so the migration cannot know them. The first sort or filter on a key creates a
+``(value, id)`` expression index for it (``CREATE INDEX IF NOT EXISTS``, a few seconds at a
+million leads, once); from then on the sort is a keyset walk like the core columns'. The
+expression is rendered literally (never a bound parameter), because a database matches an
+expression index only against the very same expression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Text, select, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+
+from leadreel.errors import ValidationError
+from leadreel.models import FieldDefinition, Lead
+
+log = logging.getLogger("leadreel.leads.custom_fields")
+SAFE_KEY = re.compile(r"^[\w .,:/#()&+-]{1,100}$", re.UNICODE)
+_made: set[tuple[str, str, str]] = set()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not SAFE_KEY.match(key):
+        raise ValidationError(f"custom field name {key!r} cannot be sorted or filtered on")
+    return key
+
+
+class ExtraText(ColumnElement[str]):
+    """``Lead.extra[key]`` as text, rendered literally per dialect."""
+
+    type = Text()
+    inherit_cache = False
+
+    def __init__(self, key: str, *, qualified: bool = True) -> None:
+        self.key = check_key(key)
+        self.qualified = qualified
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@compiles(ExtraText)
+def _pg(element: ExtraText, compiler: Any, **kw: Any) -> str:
+    column = "leads.extra" if element.qualified else "extra"
+    return f"({column} ->> {_sql_literal(element.key)})"
+
+
+@compiles(ExtraText, "sqlite")
+def _sqlite(element: ExtraText, compiler: Any, **kw: Any) -> str:
+    column = "leads.extra" if element.qualified else "extra"
+    path = '$."' + element.key.replace('"', "") + '"'
+    return f"json_extract({column}, {_sql_literal(path)})"
+
+
+def extra_text(key: str) -> ColumnElement[str]:
+    return ExtraText(key)
+
+
+def index_name(key: str) -> str:
+    return "ix_leads_cf_" + hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def ensure_index(engine: Engine, key: str) -> bool:
+    """Create the key's sort index (in its own transaction) unless this process made it
+    already; True when it ran the DDL."""
+    key = check_key(key)
+    dialect = engine.dialect.name
+    if (dialect, key, str(engine.url)) in _made:
+        return False
+    expression = ExtraText(key, qualified=False).compile(dialect=engine.dialect)
+    ddl = f"CREATE INDEX IF NOT EXISTS {index_name(key)} ON leads ({expression}, id)"
+    with engine.begin() as conn:
+        conn.execute(text(ddl))
+    _made.add((dialect, key, str(engine.url)))
+    log.info("custom field index ready for %r", key)
+    return True
+
+
+def known_keys(session: Session, sample: int = 200) -> list[str]:
+    """Custom field keys to offer: defined fields, then keys seen on the newest leads."""
+    keys = list(
+        session.scalars(
+            select(FieldDefinition.key)
+            .where(FieldDefinition.is_core.is_(False), FieldDefinition.entity == "lead")
+            .order_by(FieldDefinition.position)
+        )
+    )
+    for extra in session.scalars(select(Lead.extra).order_by(Lead.id.desc()).limit(sample)):
+        for key in extra or {}:
+            if key not in keys and SAFE_KEY.match(str(key)):
+                keys.append(str(key))
+    return keys[:50]

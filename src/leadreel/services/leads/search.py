@@ -1,0 +1,150 @@
+"""Text search over leads without a table scan: FTS5 on SQLite, pg_trgm on PostgreSQL.
+
+Why this shape: the search covers the lead's name and email and its company's name and
+domain, which live in two tables. Each table gets its own index of one text expression
+(lead: first, last, full name, email; company: name, domain), kept in sync by the
+database itself, so the import's bulk writer needs no per-row Python:
+
+* SQLite: contentless FTS5 tables ``lead_fts`` / ``company_fts`` with the ``trigram``
+  tokenizer, filled by triggers on ``leads`` / ``companies`` (migration 0013);
+* PostgreSQL: GIN ``gin_trgm_ops`` expression indexes on the same text expressions.
+
+Both answer the same question, a case-insensitive substring match (``ILIKE '%q%'``), so
+results agree on the two databases. A query shorter than three characters cannot use a
+trigram index; it falls back to ``LIKE`` (a scan, bounded by the page's LIMIT).
+
+:class:`SearchMatch` is one SQL element compiled per dialect, so the lead query stays a
+plain ``Select`` that the render fan-out task can re-run without knowing the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, func, literal, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnClause, column, literal_column, table
+from sqlalchemy.types import Boolean
+
+from leadreel.models import Company, Lead
+
+MIN_INDEXED = 3  # trigrams need three characters
+_LEAD_FTS = table("lead_fts", column("rowid"))
+_COMPANY_FTS = table("company_fts", column("rowid"))
+
+#: SQL text of the indexed expressions (used verbatim by the migration's indexes and triggers).
+LEAD_TEXT_SQL = (
+    "coalesce({t}first_name, '') || ' ' || coalesce({t}last_name, '') || ' ' || "
+    "coalesce({t}full_name, '') || ' ' || coalesce({t}email, '')"
+)
+COMPANY_TEXT_SQL = "coalesce({t}name, '') || ' ' || coalesce({t}domain, '')"
+
+
+def lead_text(table: str = "leads.") -> ColumnClause[Any]:
+    return literal_column("(" + LEAD_TEXT_SQL.format(t=table) + ")", Text)
+
+
+def company_text(table: str = "companies.") -> ColumnClause[Any]:
+    return literal_column("(" + COMPANY_TEXT_SQL.format(t=table) + ")", Text)
+
+
+def like_pattern(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def fts_phrase(q: str) -> str:
+    """An FTS5 phrase matching ``q`` literally (quotes doubled)."""
+    return '"' + q.replace('"', '""') + '"'
+
+
+class SearchMatch(ColumnElement[bool]):
+    """``Lead`` matches the search ``q`` (in its own text or its company's)."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True  # no "= 1" around it in WHERE on SQLite
+    inherit_cache = False
+
+    def __init__(self, q: str) -> None:
+        self.q = q
+
+
+def _like_union(q: str) -> Any:
+    """Leads whose text, or whose company's text, contains ``q`` (index-served on PG)."""
+    pattern = like_pattern(q)
+    other = aliased(Lead, name="search_leads")
+    comp = aliased(Company, name="search_companies")
+    own = select(other.id).where(lead_text("search_leads.").ilike(pattern, escape="\\"))
+    by_company = (
+        select(other.id)
+        .join(comp, comp.id == other.company_id)
+        .where(company_text("search_companies.").ilike(pattern, escape="\\"))
+    )
+    return Lead.id.in_(union(own, by_company))
+
+
+def _fts_union(q: str) -> Any:
+    phrase = literal(fts_phrase(q), Text)
+    own = select(_LEAD_FTS.c.rowid).where(literal_column("lead_fts").op("MATCH")(phrase))
+    companies = select(_COMPANY_FTS.c.rowid).where(
+        literal_column("company_fts").op("MATCH")(phrase)
+    )
+    other = aliased(Lead, name="search_leads")
+    by_company = select(other.id).where(other.company_id.in_(companies))
+    return Lead.id.in_(union(own, by_company))
+
+
+@compiles(SearchMatch)
+def _compile_default(element: SearchMatch, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_like_union(element.q), **kw))
+
+
+@compiles(SearchMatch, "sqlite")
+def _compile_sqlite(element: SearchMatch, compiler: Any, **kw: Any) -> str:
+    if len(element.q) < MIN_INDEXED:
+        return str(compiler.process(_like_union(element.q), **kw))
+    return str(compiler.process(_fts_union(element.q), **kw))
+
+
+def search(q: str) -> ColumnElement[bool]:
+    """The search condition for ``q`` (already stripped, not empty)."""
+    return SearchMatch(q)
+
+
+def naive_search(q: str) -> ColumnElement[bool]:
+    """``LIKE '%q%'`` over the joined columns: the benchmark's comparator, never the product."""
+    pattern = like_pattern(q.lower())
+    return func.lower(lead_text()).like(pattern, escape="\\") | func.lower(company_text()).like(
+        pattern, escape="\\"
+    )
+
+
+class CompanySearch(ColumnElement[bool]):
+    """``Company`` matches ``q`` (its name or domain), index-served like :class:`SearchMatch`."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True  # no "= 1" around it in WHERE on SQLite
+    inherit_cache = False
+
+    def __init__(self, q: str) -> None:
+        self.q = q
+
+
+@compiles(CompanySearch)
+def _company_default(element: CompanySearch, compiler: Any, **kw: Any) -> str:
+    expr = company_text().ilike(like_pattern(element.q), escape="\\")
+    return str(compiler.process(expr, **kw))
+
+
+@compiles(CompanySearch, "sqlite")
+def _company_sqlite(element: CompanySearch, compiler: Any, **kw: Any) -> str:
+    if len(element.q) < MIN_INDEXED:
+        return _company_default(element, compiler, **kw)
+    phrase = literal(fts_phrase(element.q), Text)
+    ids = select(_COMPANY_FTS.c.rowid).where(literal_column("company_fts").op("MATCH")(phrase))
+    return str(compiler.process(Company.id.in_(ids), **kw))
+
+
+def company_search(q: str) -> ColumnElement[bool]:
+    return CompanySearch(q)
