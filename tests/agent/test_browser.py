@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from leadreel.extensions import db as _db
@@ -37,11 +38,10 @@ def test_select_ask_confirm_and_see_render_tasks(app, live_server, page, tmp_pat
     plan.get_by_role("button", name="Confirm").click()
     page.locator(".chat-assistant", has_text="Started 2 renders with Default.").wait_for()
     for lead_id in picked:  # the rows refresh in place and show the queued renders
-        cell = page.locator(f'tr[data-lead-id="{lead_id}"] [data-video-status]')
-        cell.locator(".pill").wait_for()
-        assert cell.inner_text().strip() == "queued"
-    untouched = page.locator(f'tr[data-lead-id="{world.rep_leads[2]}"] [data-video-status]')
-    assert untouched.inner_text().strip() == "—"
+        cell = page.locator(f'tr[data-lead-id="{lead_id}"] [data-role="video-status"]')
+        expect(cell).to_have_text("queued", timeout=15_000)
+    untouched = page.locator(f'tr[data-lead-id="{world.rep_leads[2]}"] [data-role="video-status"]')
+    assert untouched.inner_text().strip() == "no video"
     # ticks survive the refresh
     assert page.locator('tbody input[name="lead_ids"]:checked').count() == 2
     page.screenshot(path=str(tmp_path / "confirmed.png"), full_page=True)

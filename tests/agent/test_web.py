@@ -114,5 +114,5 @@ def test_panel_sits_beside_the_leads_table(app, world, client):
     page = client.get("/?q=ann").get_data(as_text=True)
     assert 'data-chat' in page and 'data-message-url="/chat/api/message"' in page
     assert "chat.js" in page and "\"q\": \"ann\"" in page  # the page's filter
-    assert "data-video-status" in page
+    assert 'data-role="video-status"' in page
     assert client.get("/chat/").status_code == 200

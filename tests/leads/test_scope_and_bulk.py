@@ -184,7 +184,7 @@ def test_bulk_export_opens_the_export_page_for_the_same_selection(db_app):
         in_batch = sel.count(db.session, alice, Selection(batch_id=world.batches[0]))
     client = db_app.test_client()
     client.post("/login", data={"email": "alice@example.com", "password": "correct horse battery"})
-    html = client.get("/leads/").get_data(as_text=True)
+    html = client.get("/").get_data(as_text=True)
     assert 'data-testid="bulk-export"' in html and "/exports/new" in html
     every = client.post("/exports/new", data={"all_matching": "1"}).get_data(as_text=True)
     assert f"<strong>{mine:,}</strong> lead(s) will be exported" in every
