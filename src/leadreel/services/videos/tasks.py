@@ -325,7 +325,10 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
             fallback_image=card,
             on_progress=_ProgressWriter(ctx, video_id),
             timeout=max(10.0, ctx.remaining() - 5),
-            settings=EncodeSettings(preset=payload.get("preset") or "veryfast"),
+            settings=EncodeSettings(
+                preset=payload.get("preset") or settings.render_preset,
+                threads=settings.render_threads,
+            ),
             runner=SubprocessRunner(binary),
         )
     except RenderError as exc:
