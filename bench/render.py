@@ -200,8 +200,7 @@ def screenshot_figures(quick: bool) -> dict[str, float]:
         traceback.print_exc()
         print("screenshots bench: failed, skipped")
         return {}
-    keys = ("screens_per_min_reused", "screens_per_min_fresh", "ratio")
-    return {f"screens_{k}" if k == "ratio" else k: float(figures[k]) for k in keys if k in figures}
+    return {k: float(v) for k, v in figures.items() if k.startswith("screens_")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -247,8 +247,6 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
     if left > 0:
         page.wait_for_timeout(left * 1000)
     _check_still_usable(page, main)
-    if job.viewport_path is not None:
-        page.screenshot(path=str(job.viewport_path), timeout=s.screenshot_timeout_s * 1000)
     clip_height = max(s.viewport_height, min(job.height, s.max_height))
     page.screenshot(
         path=str(job.full_path),
@@ -261,6 +259,11 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
         width, real_height = image.size
         if _single_colour(image):
             raise CaptureError("blank page")
+        if job.viewport_path is not None:
+            # what a visitor sees first is the top of the full page (scrolled back to 0):
+            # cut from the image we have instead of a second capture by Chromium
+            box = (0, 0, min(width, s.viewport_width), min(real_height, s.viewport_height))
+            image.crop(box).save(job.viewport_path, format="PNG", compress_level=1)
     job.result = {"width": width, "height": real_height, "note": job.note}
     _close_quietly(page)
 
