@@ -1,10 +1,11 @@
 """Loopback company websites of realistic weight, generated for the benchmarks.
 
-Each company gets a home page (about 40 KB of HTML, most of it inline JSON, a 15 KB stylesheet, a web font of a
-few hundred KB, three JPEG photos of 30-60 KB, a lazy-loaded image) and an ads page; and,
-as real sites do, a background video, an audio file and two tracker scripts, which a
-screenshot never shows: the server counts what is asked for, so the benchmark can show
-that those were not downloaded. Served by a threaded HTTP server on 127.0.0.1.
+Each company gets a home page (about 35 KB of HTML, most of it inline JSON; a 15 KB
+stylesheet; a web font of 340 KB; three JPEG photos of 30-60 KB and a lazy-loaded one:
+about 600 KB in all) and an ads page; and, as real sites do, a background video, an
+audio file and two tracker scripts, which a screenshot never shows: the server counts
+what is asked for, so the benchmark can show that those were not downloaded.
+Served by a threaded HTTP server on 127.0.0.1.
 """
 
 from __future__ import annotations
