@@ -262,7 +262,7 @@ def _drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(quick: bool, *, preset: str) -> dict[str, float]:
+def run(quick: bool, *, preset: str, postgres: bool = True) -> dict[str, float]:
     from render import make_fixtures
 
     leads, companies = (12, 3) if quick else (100, 25)
@@ -283,7 +283,7 @@ def run(quick: bool, *, preset: str) -> dict[str, float]:
         one = run_batch(database_url=None, workers=1, **common)  # type: ignore[arg-type]
         figures["batch100_leads_per_min"] = one["leads_per_min"]
         print(f"  one worker (SQLite): {one['leads_per_min']:.1f} leads/min")
-        url = _pg_database()
+        url = _pg_database() if postgres else None
         if url:
             try:
                 two = run_batch(database_url=url, workers=2, **common)  # type: ignore[arg-type]
@@ -302,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--preset", default=None)
+    parser.add_argument("--no-postgres", action="store_true", help="one worker on SQLite only")
     args = parser.parse_args(argv)
     from leadreel.config import Settings
 
-    figures = run(args.quick, preset=args.preset or Settings().render_preset)
+    preset = args.preset or Settings().render_preset
+    figures = run(args.quick, preset=preset, postgres=not args.no_postgres)
     print("RESULT " + " ".join(f"{k}={v:.3f}" for k, v in figures.items()))
     return 0
 
