@@ -156,6 +156,7 @@ def run_batch(
             "LEADREEL_SCREENSHOT_ALLOW": sites.allow,
             "LEADREEL_RENDER_PRESET": preset,
             "LEADREEL_WORKER_CONCURRENCY": "2",
+            "LEADREEL_RENDER_THREADS": "1",  # two encodes at once: see ours_pair_t1
             "LEADREEL_WORKER_POLL_INTERVAL": "0.1",
         }
         if database_url:
