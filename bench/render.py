@@ -1,23 +1,27 @@
 """Render benchmark: our ffmpeg renderer vs MoviePy 2 vs the encoder floor, same run.
 
     .venv/bin/python bench/render.py            # 20 s 720p30 video, best of 2 runs
-    .venv/bin/python bench/render.py --quick    # 4 s video, 1 run, ends within a minute
+    .venv/bin/python bench/render.py --quick    # 4 s video, 1 run, small batch, no PostgreSQL
 
 The template is the product's typical one: fullscreen intro, picture-in-picture over a
 1280x3000 website screenshot scrolling top to bottom, audio over the ads image, with
-fades in and out of each segment. Comparators, all at the same x264 preset and threads:
+fades in and out of each segment. Comparators, all at the same x264 preset (the
+product's, ``LEADREEL_RENDER_PRESET``) and threads:
 
-* ``ours``: first lead: the lead-independent intro and the template's audio track are
-  encoded and cached, the per-lead part is encoded (with the thumbnail and GIF branched
-  off its graph), then all are joined by stream copy;
-* ``ours_reused``: a second lead, the intro and the audio track taken from the cache;
+* ``ours``: first lead: the intro, the template's audio track and the presenter clip
+  precomposed for the pip are encoded into the cache side by side, the per-lead part is
+  encoded (with the thumbnail and GIF branched off its graph), then all are joined;
+* ``ours_reused``: a lead of another company, the template's parts from the cache;
+* ``ours_pair_t1``: two such leads at once, x264 on one thread each (per lead);
 * ``ours_single``: the whole video in one ffmpeg process (caching off);
 * ``moviepy``: the same template written with MoviePy 2 (bench/moviepy_render.py);
 * ``floor``: ffmpeg encoding the same length of its own ``testsrc`` pattern, nothing else.
 
 Our timings include the JPEG thumbnail and the GIF preview, which the others do not make.
-If bench/screenshots_bench.py exists its ``run(quick)`` figures are added to the RESULT
-line. The last line printed is ``RESULT key=value ...``.
+Then: the SSIM of the ``ours_reused`` video against the reference path (x264 veryfast,
+no cache: the output before issue 15) on the personalized part; the screenshots benchmark
+(bench/screenshots_bench.py) and the end-to-end batch (bench/batch.py). The last line
+printed is ``RESULT key=value ...``.
 """
 
 from __future__ import annotations
@@ -182,7 +186,7 @@ def batch_figures(quick: bool, *, preset: str) -> dict[str, float]:
     """The end-to-end batch (bench/batch.py): screenshots, renders, stills, real workers."""
     try:
         module = importlib.import_module("batch")
-        return dict(module.run(quick, preset=preset))
+        return dict(module.run(quick, preset=preset, postgres=not quick))
     except Exception:  # its failure must not hide our numbers
         traceback.print_exc()
         print("batch bench: failed, skipped")

@@ -1,7 +1,7 @@
 """Screenshot throughput on realistic loopback sites: several pages at once in one browser.
 
     .venv/bin/python bench/screenshots_bench.py            # 24 pages (8 for the fresh one)
-    .venv/bin/python bench/screenshots_bench.py --quick    # 8 pages (4)
+    .venv/bin/python bench/screenshots_bench.py --quick    # 6 pages (2)
 
 The pages come from bench/sites.py: about 600 KB each (HTML, CSS, a web font, JPEG
 photos, a lazy image) plus a background video, an audio file and two trackers that the
@@ -47,7 +47,7 @@ def _jobs(sites: Sites, count: int, out: Path) -> list[PageJob]:
 
 def run(quick: bool) -> dict[str, float]:
     """Screens per minute for the three strategies, and what was blocked."""
-    count, fresh_count = (8, 4) if quick else (24, 8)
+    count, fresh_count = (6, 2) if quick else (24, 8)
     sites = Sites()
     work = Path(tempfile.mkdtemp(prefix="leadreel-shots-"))
     try:
@@ -101,7 +101,7 @@ def run(quick: bool) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="8 pages")
+    parser.add_argument("--quick", action="store_true", help="6 pages")
     args = parser.parse_args(argv)
     figures = run(args.quick)
     print("RESULT " + " ".join(f"{k}={v}" for k, v in figures.items() if k != "ratio"))
