@@ -165,7 +165,9 @@ def _capture_window(browser: Browser, jobs: list[PageJob], s: ScreenshotSettings
         live.append(job)
     if not live:
         return
-    # one hard deadline for the window: its pages load side by side
+    # one hard deadline for the window: its pages load side by side; pages are closed
+    # with their contexts when the window ends (closing a page whose navigation failed
+    # through the proxy was seen to hang in Playwright's page.close)
     with browser.deadline(s.hard_timeout_s) as expired, ExitStack() as contexts:
         steps = (_open, _prepare, _scroll_started, _finish)
         for step in steps:
@@ -181,8 +183,6 @@ def _capture_window(browser: Browser, jobs: list[PageJob], s: ScreenshotSettings
                     job.error = exc
                 except Exception as exc:  # noqa: BLE001 - Playwright's errors, per page
                     job.error = _capture_error(browser, job, exc, expired.is_set())
-                if job.error is not None and job.page is not None:
-                    _close_quietly(job.page)
 
 
 def _open(job: PageJob, s: ScreenshotSettings) -> None:
@@ -265,7 +265,6 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
             box = (0, 0, min(width, s.viewport_width), min(real_height, s.viewport_height))
             image.crop(box).save(job.viewport_path, format="PNG", compress_level=1)
     job.result = {"width": width, "height": real_height, "note": job.note}
-    _close_quietly(page)
 
 
 def _capture_error(browser: Browser, job: PageJob, exc: Exception, expired: bool) -> CaptureError:
@@ -284,13 +283,6 @@ def _capture_error(browser: Browser, job: PageJob, exc: Exception, expired: bool
         return CaptureError(_refusal_error(refusal.reason))
     code = re.search(r"net::ERR_[A-Z_]+", str(exc))
     return CaptureError(code.group(0) if code else _first_line(exc))
-
-
-def _close_quietly(page: Any) -> None:
-    try:
-        page.close()
-    except Exception:  # crashed or already closed
-        log.debug("page close failed", exc_info=True)
 
 
 def _evaluate(page: Any, script: str, arg: Any, s: ScreenshotSettings) -> Any:
