@@ -1,113 +1,109 @@
-"""Screenshot throughput: one reused Chromium (fresh context per lead) vs a browser per lead.
+"""Screenshot throughput on realistic loopback sites: several pages at once in one browser.
 
-    .venv/bin/python bench/screenshots_bench.py            # 20 pages per comparator
-    .venv/bin/python bench/screenshots_bench.py --quick    # 6 pages
+    .venv/bin/python bench/screenshots_bench.py            # 24 pages (8 for the fresh one)
+    .venv/bin/python bench/screenshots_bench.py --quick    # 6 pages (2)
 
-Both comparators capture the same small local pages (served on 127.0.0.1, allowed explicitly)
-through the egress proxy with the production capture path (``capture_page``: navigate,
-cookie-banner pass, scroll, settle, viewport + full-page PNGs), so the difference is only
-the cost of launching Chromium per lead. The reused figure includes its one launch.
-The last line printed is ``RESULT key=value ...``; ``bench/render.py`` imports :func:`run`.
+The pages come from bench/sites.py: about 600 KB each (HTML, CSS, a web font, JPEG
+photos, a lazy image) plus a background video, an audio file and two trackers that the
+browser must not download. Every comparator uses the product's capture path and its
+default timeouts and waits (``ScreenshotSettings()``: load, scroll pauses, 0.8 s settle,
+viewport + full-page PNGs, blank check) through the egress proxy:
+
+* ``reused``: one browser, ``capture_pages`` (``concurrent_pages`` at once, the product);
+* ``sequential``: one browser, one page at a time (what the product did before);
+* ``fresh``: a new browser per page (the comparator of issue 5).
+
+The reused figure includes its browser launch. The last line printed is
+``RESULT key=value ...``; ``bench/render.py`` imports :func:`run`.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.server
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from leadreel.integrations.browser import Browser
-from leadreel.integrations.egress import EgressProxy
-from leadreel.services.videos.screenshots import ScreenshotSettings, capture_page
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-SETTINGS = ScreenshotSettings(
-    navigation_timeout_s=10, load_timeout_s=3, scroll_pause_s=0.02, settle_s=0.1
-)
+from sites import Sites  # noqa: E402
 
+from leadreel.integrations.browser import Browser  # noqa: E402
+from leadreel.integrations.egress import EgressProxy  # noqa: E402
+from leadreel.services.videos.page_capture import PageJob, capture_pages  # noqa: E402
+from leadreel.services.videos.screenshots import ScreenshotSettings, capture_page  # noqa: E402
 
-def _page(i: int) -> bytes:
-    sections = "".join(
-        f"<section style='height:600px;background:hsl({(i * 37 + s * 60) % 360},60%,85%)'>"
-        f"<h2>Section {s}</h2><p>Lead {i} makes things, section {s}.</p></section>"
-        for s in range(3)
-    )
-    return f"<!doctype html><title>Lead {i}</title><h1>Company {i}</h1>{sections}".encode()
+SETTINGS = ScreenshotSettings()  # the product's timeouts and waits
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        try:
-            index = int(self.path.strip("/").split("/")[-1] or 0)
-        except ValueError:
-            index = 0
-        body = _page(index)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _capture_all(browser: Browser, urls: list[str], out: Path) -> None:
-    for i, url in enumerate(urls):
-        capture_page(browser, url, out / f"{i}-full.png", out / f"{i}-view.png", SETTINGS)
+def _jobs(sites: Sites, count: int, out: Path) -> list[PageJob]:
+    return [
+        PageJob(sites.url(i), out / f"{i}-full.png", out / f"{i}-view.png") for i in range(count)
+    ]
 
 
 def run(quick: bool) -> dict[str, float]:
-    """Screens per minute for both strategies and their ratio (reused / fresh)."""
-    count = 6 if quick else 20
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
-    urls = [f"http://127.0.0.1:{port}/lead/{i}" for i in range(count)]
+    """Screens per minute for the three strategies, and what was blocked."""
+    count, fresh_count = (6, 2) if quick else (24, 8)
+    sites = Sites()
     work = Path(tempfile.mkdtemp(prefix="leadreel-shots-"))
     try:
-        with EgressProxy(allow=[f"127.0.0.1:{port}"]) as proxy:
+        with EgressProxy(allow=[sites.allow]) as proxy:
             started = time.perf_counter()
             with Browser(proxy=proxy) as browser:
-                _capture_all(browser, urls, work)
+                jobs = capture_pages(browser, _jobs(sites, count, work / "reused"), SETTINGS)
             reused = time.perf_counter() - started
+            failed = [str(j.error) for j in jobs if j.error is not None]
+            if failed:
+                raise RuntimeError(f"captures failed: {failed[:3]}")
+            heavy = sites.heavy_requests()
 
             started = time.perf_counter()
-            for i, url in enumerate(urls):
+            with Browser(proxy=proxy) as browser:
+                for job in _jobs(sites, count, work / "sequential"):
+                    capture_page(browser, job.url, job.full_path, job.viewport_path, SETTINGS)
+            sequential = time.perf_counter() - started
+
+            started = time.perf_counter()
+            for job in _jobs(sites, fresh_count, work / "fresh"):
                 with Browser(proxy=proxy) as browser:
-                    _capture_all(browser, [url], work / f"fresh-{i}")
+                    capture_page(browser, job.url, job.full_path, job.viewport_path, SETTINGS)
             fresh = time.perf_counter() - started
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        sites.close()
         shutil.rmtree(work, ignore_errors=True)
-    per_min_reused = count / reused * 60
-    per_min_fresh = count / fresh * 60
-    ratio = per_min_reused / per_min_fresh
+    per_min = {
+        "reused": count / reused * 60,
+        "sequential": count / sequential * 60,
+        "fresh": fresh_count / fresh * 60,
+    }
+    print(
+        f"screenshots: {SETTINGS.concurrent_pages} pages at once {per_min['reused']:.1f}/min, "
+        f"one at a time {per_min['sequential']:.1f}/min, browser per page "
+        f"{per_min['fresh']:.1f}/min; page weight {sites.page_weight() / 1024:.0f} KB; "
+        f"video/audio/tracker requests that reached the server: {heavy}"
+    )
+    ratio = per_min["reused"] / per_min["fresh"]
     return {
-        "screens_per_min_reused": round(per_min_reused, 1),
-        "screens_per_min_fresh": round(per_min_fresh, 1),
+        "screens_per_min_reused": round(per_min["reused"], 1),
+        "screens_per_min_sequential": round(per_min["sequential"], 1),
+        "screens_per_min_fresh": round(per_min["fresh"], 1),
         "screens_ratio": round(ratio, 2),
         "ratio": round(ratio, 2),  # the name bench/render.py looks for
+        "screens_heavy_requests": float(heavy),
+        "screens_page_kb": round(sites.page_weight() / 1024, 1),
         "screens_count": float(count),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="6 pages per comparator")
+    parser.add_argument("--quick", action="store_true", help="6 pages")
     args = parser.parse_args(argv)
     figures = run(args.quick)
-    for key, value in figures.items():
-        print(f"{key}: {value}")
     print("RESULT " + " ".join(f"{k}={v}" for k, v in figures.items() if k != "ratio"))
     return 0
 

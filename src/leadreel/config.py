@@ -76,6 +76,14 @@ class Settings(BaseSettings):
         "", description="Comma-separated host:port the egress filter lets through (tests only)."
     )
     worker_concurrency: int = Field(1, description="Tasks one worker process runs at once.")
+    render_preset: str = Field(
+        "ultrafast",
+        description="x264 preset of lead videos (ultrafast: 2.5x less CPU than veryfast, "
+        "SSIM >= 0.99 against it, about 2.5x the bytes; see docs/benchmarks_render.md).",
+    )
+    render_threads: int = Field(
+        0, description="x264 threads per render (0: x264's choice; 1 with 2 tasks per worker)."
+    )
     worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
     login_rate_limit: int = Field(
         10, description="Failed logins per account and address per 5 minutes."

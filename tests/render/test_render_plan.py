@@ -40,6 +40,25 @@ def _video_args(call: list[str]) -> list[str]:
     return call[start : call.index("-video_track_timescale") + 2]
 
 
+def _by_kind(calls: list[list[str]]) -> dict[str, list[str]]:
+    """Name each ffmpeg call (the template's cache fills run side by side, in any order)."""
+    kinds: dict[str, list[str]] = {}
+    for call in calls:
+        if call[:2] == ["-f", "concat"]:
+            kind = "join"
+        elif call[-1].endswith(".m4a"):
+            kind = "audio"
+        elif "-qp" in call:
+            kind = "pip"
+        elif call[-1].endswith(".gif"):
+            kind = "personal"
+        else:
+            kind = "intro"
+        assert kind not in kinds, f"two {kind} steps"
+        kinds[kind] = call
+    return kinds
+
+
 def test_cold_then_warm_cache_steps(
     green_clip: Path, site_png: Path, ads_png: Path, tmp_path: Path
 ) -> None:
@@ -61,7 +80,16 @@ def test_cold_then_warm_cache_steps(
         )
         return list(runner.calls)
 
-    audio, intro, personal, join = render("ann")
+    steps = _by_kind(render("ann"))
+    assert sorted(steps) == ["audio", "intro", "join", "personal", "pip"]
+    audio, intro, personal, join, pip = (
+        steps[k] for k in ("audio", "intro", "personal", "join", "pip")
+    )
+    # the presenter clip is scaled for the pip once, losslessly, and the lead's graph
+    # reads that file instead of decoding the full-size clip again
+    assert pip[pip.index("-qp") + 1] == "0" and "-c:a" not in pip
+    pip_file = Path(pip[-1]).name.split(".")[1]
+    assert any(Path(a).name == f"{pip_file}.mov" for a in personal)
     # the audio track depends on the template only: encoded once, AAC, no video
     assert audio[-1].endswith(".tmp.m4a") and "aac" in audio and "libx264" not in audio
     assert intro[-1].endswith(".tmp.mov") and "-c:a" not in intro  # parts are video only
@@ -73,7 +101,9 @@ def test_cold_then_warm_cache_steps(
     assert join[:2] == ["-f", "concat"] and join[join.index("-c") + 1] == "copy"
     assert "-c:a" not in join and any(a.endswith(".m4a") for a in join)
 
-    personal, join = render("bob")  # intro and audio come from the cache now
+    steps = _by_kind(render("bob"))  # intro, audio and pip clip come from the cache now
+    assert sorted(steps) == ["join", "personal"]
+    personal, join = steps["personal"], steps["join"]
     assert "concat" in join and personal[-1].endswith(".gif")
 
 

@@ -143,9 +143,9 @@ def test_intro_is_encoded_once_and_reused_for_the_second_lead(
     )
     assert first.encoded_cached_segments == ["intro"] and first.used_cached_segments == []
     assert second.used_cached_segments == ["intro"] and second.encoded_cached_segments == []
-    # the intro's video and the template's audio track, shared by every lead
+    # the intro, the audio track and the precomposed pip clip, shared by every lead
     cached = sorted(cache.iterdir())
-    assert [p.name.split("-")[0] for p in cached] == ["audio", "segment"]
+    assert [p.name.split("-")[0] for p in cached] == ["audio", "pip", "segment"]
     assert prune_cache(cache, max_age_days=30) == []  # just used: kept
     old = time.time() - 40 * 86400
     for path in cached:
@@ -171,7 +171,8 @@ def test_xfade_out_of_the_intro_disables_caching_and_shortens_the_video(
     assert template.cacheable_segments() == []
     result = render(template, website_full=site_png, ads=ads_png, cache_dir=tmp_path / "c")
     assert result.used_cached_segments == [] and result.encoded_cached_segments == []
-    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+    # no cached segment or audio track: only the precomposed presenter clip is shared
+    assert [p.name.split("-")[0] for p in (tmp_path / "c").iterdir()] == ["pip"]
     assert result.duration == pytest.approx(3.5)
     assert probe(result.video).duration == pytest.approx(3.5, abs=0.1)
     assert count_frames(result.video) == round(3.5 * FPS)

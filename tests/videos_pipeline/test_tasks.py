@@ -257,3 +257,12 @@ def test_leads_of_one_company_share_a_capture(app, make_user, tiny_template, sit
         # two tasks writing at once on SQLite: no attempt lost to "database is locked"
         assert {t.attempts for t in db.session.scalars(select(ProcessingTask))} == {1}
     assert site.requests.count("/?shared=1") == 1
+
+
+def test_a_ready_render_goes_before_waiting_screenshots() -> None:
+    """With 2 tasks per worker, one slot encodes while the browser captures the next
+    company; equal priorities queued both slots on the one browser (bench/batch.py)."""
+    from leadreel.tasks import registry
+
+    registry.load_task_modules()
+    assert registry.get(tasks.RENDER).priority < registry.get(tasks.SCREENSHOT).priority

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,18 @@ BASE_ARGS: tuple[str, ...] = (
     "--proxy-bypass-list=<-loopback>",
 )
 
+
+#: Requests no screenshot shows, aborted inside Chromium before they reach the proxy:
+#: video and audio files (a background video alone can be megabytes) and common trackers.
+#: Matched by the driver on the URL, so other requests never make a trip to Python.
+BLOCKED_URLS = re.compile(
+    r"\.(?:mp4|m4v|webm|ogv|ogg|mov|mkv|avi|mp3|m4a|aac|wav|flac|opus|m3u8|mpd)(?:[?#]|$)"
+    r"|(?:google-analytics\.com|googletagmanager\.com|doubleclick\.net|googlesyndication\.com"
+    r"|connect\.facebook\.net|facebook\.com/tr[/?]|hotjar\.com|clarity\.ms|segment\.(?:io|com)"
+    r"|mixpanel\.com|hs-analytics\.net|fullstory\.com)"
+    r"|/(?:gtag/js|gtm\.js|analytics\.js|fbevents\.js)(?:[?#]|$)",
+    re.IGNORECASE,
+)
 
 _local = threading.local()
 
@@ -196,13 +209,15 @@ class Browser:
 
     def _new_context(self, viewport: tuple[int, int]) -> Any:
         width, height = viewport
-        return self._browser.new_context(
+        context = self._browser.new_context(
             viewport={"width": width, "height": height},
             service_workers="block",
             accept_downloads=False,
             java_script_enabled=True,
             locale="en-US",
         )
+        context.route(BLOCKED_URLS, lambda route: route.abort("blockedbyclient"))
+        return context
 
     def deadline(self, seconds: float) -> Any:
         """Context manager: past ``seconds``, kill this browser's renderers so a hung page

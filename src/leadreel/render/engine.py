@@ -19,12 +19,15 @@ raises :class:`~leadreel.integrations.ffmpeg.FFmpegTimeout`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,14 +47,16 @@ from leadreel.render.plan import (
     audio_cache_key,
     cached_path,
     check_transitions,
+    file_sha256,
     part_frames,
     plan_parts,
     resolve_sources,
     thumbnail_time,
     total_frames,
 )
+from leadreel.render.precompose import pip_cache_key, pip_cached_path, precompose_pip
 from leadreel.render.stills import make_stills, stills_outputs, stills_window
-from leadreel.render.templates import VideoTemplate
+from leadreel.render.templates import PipSegment, VideoTemplate
 
 __all__ = ["RenderError", "RenderResult", "clear_cache", "prune_cache", "render_video"]
 
@@ -70,25 +75,32 @@ class RenderResult:
 
 
 class _Progress:
-    """Maps each ffmpeg step's own 0..1 onto the whole render, weighted by seconds encoded."""
+    """Maps each ffmpeg step's own 0..1 onto the whole render, weighted by seconds encoded.
 
-    def __init__(self, callback: ProgressCallback | None, weights: list[float]):
+    Steps are named: the template's cache fills run side by side, and each reports when it
+    is done. The callback is only called from the thread that calls ``render_video``.
+    """
+
+    def __init__(self, callback: ProgressCallback | None, weights: dict[str, float]):
         self.callback, self.weights = callback, weights
-        self.total = sum(weights) or 1.0
-        self.done = 0.0
-        self.step = 0
+        self.total = sum(weights.values()) or 1.0
+        self.done: dict[str, float] = dict.fromkeys(weights, 0.0)
+        self.last = 0.0
 
-    def step_callback(self) -> ProgressCallback | None:
+    def _report(self, name: str, fraction: float) -> None:
+        self.done[name] = max(self.done[name], min(1.0, fraction))
+        overall = sum(self.weights[k] * f for k, f in self.done.items()) / self.total
+        self.last = max(self.last, min(1.0, overall))
+        if self.callback is not None:
+            self.callback(self.last)
+
+    def step_callback(self, name: str) -> ProgressCallback | None:
         if self.callback is None:
             return None
-        base, weight, cb = self.done, self.weights[self.step], self.callback
-        return lambda f: cb(min(1.0, (base + f * weight) / self.total))
+        return lambda f: self._report(name, f)
 
-    def finish_step(self) -> None:
-        self.done += self.weights[self.step]
-        self.step += 1
-        if self.callback is not None:
-            self.callback(min(1.0, self.done / self.total))
+    def finish_step(self, name: str) -> None:
+        self._report(name, 1.0)
 
 
 def render_video(
@@ -129,8 +141,11 @@ def render_video(
         else [Part(list(range(len(template.segments))))]
     )
     single = len(parts) == 1 and parts[0].cache_key is None
-    if not single:
+    if use_cache:
         cache_dir.mkdir(parents=True, exist_ok=True)
+    pips = _pip_clips(template, sources, cache_dir, identity) if use_cache else {}
+    for i, path in pips.items():
+        sources[i] = dataclasses.replace(sources[i], pip_clip=path)
 
     def remaining() -> float:
         left = deadline - time.monotonic()
@@ -164,16 +179,23 @@ def render_video(
         for i, p in enumerate(parts)
         if p.cache_key is None or not cached_path(cache_dir, p).is_file()
     ]
-    # Progress steps in the order they run: audio track, parts, join, stills.
-    weights = [0.05 * duration] if audio_file is not None and not audio_file.is_file() else []
-    weights += [lengths[i] / out.fps for i in todo]
-    weights += [] if single else [0.02 * duration]
-    weights += [0.05 * duration] if stills_part is None else []
+    pip_todo = [i for i, path in pips.items() if not path.is_file()]
+    # Progress weights: seconds of video each step encodes (audio and join count less).
+    weights = {f"pip{i}": 0.2 * sources[i].frames / out.fps for i in pip_todo}
+    if audio_file is not None and not audio_file.is_file():
+        weights["audio"] = 0.05 * duration
+    weights.update({f"part{i}": lengths[i] / out.fps for i in todo})
+    if not single:
+        weights["join"] = 0.02 * duration
+    if stills_part is None:
+        weights["stills"] = 0.05 * duration
     progress = _Progress(on_progress, weights)
     used: list[str] = []
     encoded: list[str] = []
 
-    def encode(part: Part, text_dir: Path, target: Path, *, index: int) -> None:
+    def encode(
+        part: Part, text_dir: Path, target: Path, *, index: int, report: bool = True
+    ) -> None:
         """Build one part's graph and encode it (video only unless it is the whole video)."""
         builder = GraphBuilder(
             out,
@@ -197,14 +219,15 @@ def render_video(
         runner.run(
             [*builder.g.args(), *outputs],
             timeout=remaining(),
-            on_progress=progress.step_callback(),
+            on_progress=progress.step_callback(f"part{index}") if report else None,
             total_seconds=builder.g.frames / out.fps,
         )
-        progress.finish_step()
 
     def cache(target: Path, write: Callable[[Path], None]) -> None:
         """Write a shared file via a private staging name (concurrent workers may race)."""
-        staging = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+        staging = target.with_name(
+            f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp{target.suffix}"
+        )
         try:
             write(staging)
             os.replace(staging, target)
@@ -212,43 +235,76 @@ def render_video(
             staging.unlink(missing_ok=True)
 
     try:
-        with tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name:
+        with (
+            tempfile.TemporaryDirectory(prefix="render-", dir=out_dir) as tmp_name,
+            ThreadPoolExecutor(max_workers=3, thread_name_prefix="render-fill") as pool,
+        ):
             tmp = Path(tmp_name)
-            if single:
-                encode(parts[0], tmp, tmp_video, index=0)
-            else:
-                assert audio_file is not None
-                if not audio_file.is_file():
-                    cache(
-                        audio_file,
-                        lambda target: _encode_audio(
-                            runner, template, sources, settings, target, remaining()
-                        ),
+            # What every lead of the template shares is written by the first one: the
+            # presenter clip precomposed for pip, the audio track and the cached parts.
+            # These ffmpeg runs are independent, so they run side by side (x264 alone
+            # leaves part of two cores idle, the AAC encoder and the decoders use one).
+            fills: dict[str, Future[None]] = {}
+            for i in pip_todo:
+                seg = template.segments[i]
+                assert isinstance(seg, PipSegment)
+                src = dataclasses.replace(sources[i], pip_clip=None)
+                fills[f"pip{i}"] = pool.submit(
+                    cache,
+                    pips[i],
+                    lambda target, seg=seg, src=src: precompose_pip(
+                        runner, seg, src, out, target, timeout=remaining()
+                    ),
+                )
+            if audio_file is not None and not audio_file.is_file():
+                fills["audio"] = pool.submit(
+                    cache,
+                    audio_file,
+                    lambda target: _encode_audio(
+                        runner, template, sources, settings, target, remaining()
+                    ),
+                )
+            elif audio_file is not None:
+                _touch(audio_file)
+            for path in pips.values():
+                _touch(path)
+            part_files: list[tuple[Path, int]] = []
+            for i, part in enumerate(parts):
+                if part.cache_key is None:
+                    continue
+                target = cached_path(cache_dir, part)
+                names = [template.segments[k].id for k in part.indices]
+                if i in todo:
+                    fills[f"part{i}"] = pool.submit(
+                        cache, target, functools.partial(encode, part, tmp, index=i, report=False)
                     )
-                    progress.finish_step()
+                    encoded += names
                 else:
-                    _touch(audio_file)
-                part_files: list[tuple[Path, int]] = []
-                for i, part in enumerate(parts):
-                    names = [template.segments[k].id for k in part.indices]
-                    if part.cache_key is None:
-                        target = tmp / f"part-{i}.mov"
-                        encode(part, tmp, target, index=i)
-                    else:
-                        target = cached_path(cache_dir, part)
-                        if i in todo:
-                            cache(target, functools.partial(encode, part, tmp, index=i))
-                            encoded += names
-                        else:
-                            used += names
-                            _touch(target)
-                    part_files.append((target, lengths[i]))
+                    used += names
+                    _touch(target)
+            for name in [n for n in fills if n.startswith("pip")]:
+                fills[name].result()  # the per-lead graph reads the precomposed clips
+                progress.finish_step(name)
+            for i, part in enumerate(parts):
+                if part.cache_key:
+                    target = cached_path(cache_dir, part)
+                else:
+                    target = tmp_video if single else tmp / f"part-{i}.mov"
+                if part.cache_key is None:
+                    encode(part, tmp, target, index=i)
+                    progress.finish_step(f"part{i}")
+                part_files.append((target, lengths[i]))
+            for name, future in fills.items():
+                future.result()
+                progress.finish_step(name)
+            if not single:
+                assert audio_file is not None
                 _join(runner, part_files, audio_file, tmp, tmp_video, out.fps, remaining())
-                progress.finish_step()
+                progress.finish_step("join")
             stills = (tmp / thumb.name, tmp / preview.name)  # finished files only in out_dir
             if stills_part is None:
                 make_stills(runner, tmp_video, *stills, start=first / out.fps, timeout=remaining())
-                progress.finish_step()
+                progress.finish_step("stills")
             for done, final in zip((*stills, tmp_video), (thumb, preview, video), strict=True):
                 if not done.is_file() or done.stat().st_size == 0:
                     raise RenderError(f"ffmpeg produced no {final.name}")
@@ -256,6 +312,23 @@ def render_video(
     finally:
         tmp_video.unlink(missing_ok=True)
     return RenderResult(video, thumb, preview, duration, used, encoded)
+
+
+def _pip_clips(
+    template: VideoTemplate,
+    sources: list[SegmentSources],
+    cache_dir: Path,
+    identity: Mapping[str, Any],
+) -> dict[int, Path]:
+    """Where each picture-in-picture segment's precomposed presenter clip is (or will be)."""
+    result = {}
+    for i, (seg, src) in enumerate(zip(template.segments, sources, strict=True)):
+        if isinstance(seg, PipSegment) and src.clip_info.video is not None:
+            key = pip_cache_key(
+                seg, src, template.output, clip_hash=file_sha256(src.clip), identity=identity
+            )
+            result[i] = pip_cached_path(cache_dir, key)
+    return result
 
 
 def _encode_audio(
@@ -355,7 +428,8 @@ def prune_cache(cache_dir: Path, *, max_age_days: float = 30) -> list[Path]:
         return []
     cutoff = time.time() - max_age_days * 86400
     removed = []
-    for path in [*cache_dir.glob("segment-*.mov"), *cache_dir.glob("audio-*.m4a")]:
+    shared = ("segment-*.mov", "audio-*.m4a", "pip-*.mov")
+    for path in [p for pattern in shared for p in cache_dir.glob(pattern)]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

@@ -47,6 +47,8 @@ class EncodeSettings:
     crf: int = 23
     threads: int = 0  # 0 = x264's choice
     audio_bitrate: str = "128k"
+    tune: str | None = None  # x264 -tune (e.g. "stillimage", "animation"); None = none
+
 
     def video_args(self, output: OutputSpec) -> list[str]:
         level = "4.1" if output.width * output.height <= 1920 * 1088 else "5.1"
@@ -71,6 +73,7 @@ class EncodeSettings:
             str(output.fps),
             "-threads",
             str(self.threads),
+            *(["-tune", self.tune] if self.tune else []),
             "-video_track_timescale",
             "90000",
         ]
@@ -80,7 +83,8 @@ class EncodeSettings:
 
     def cache_fields(self) -> dict[str, Any]:
         # v2: cached parts are video only; the audio track is cached on its own
-        return {"preset": self.preset, "crf": self.crf, "audio": self.audio_bitrate, "v": 2}
+        fields = {"preset": self.preset, "crf": self.crf, "audio": self.audio_bitrate, "v": 2}
+        return {**fields, "tune": self.tune} if self.tune else fields
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class SegmentSources:
     frames: int
     image: Path | None = None
     image_size: tuple[int, int] | None = None
+    #: the clip already scaled (and shaped) for picture-in-picture, lossless, exactly
+    #: ``frames`` long at the output rate: see :mod:`leadreel.render.precompose`
+    pip_clip: Path | None = None
 
 
 @dataclass
@@ -250,7 +257,9 @@ class GraphBuilder:
                 bg = self._still(
                     src, anchor_top=seg.background.source == "website", frames=n, zoom=0
                 )
-            idx = self._clip_input(src)
+            # a precomposed clip replaces the presenter's video; its sound, when this graph
+            # makes sound at all, still comes from the original clip
+            idx = None if src.pip_clip is not None and not audio else self._clip_input(src)
             video = self._pip(idx, src, seg, bg)
         elif isinstance(seg, AudioOverImageSegment):
             video = self._still(
@@ -270,21 +279,41 @@ class GraphBuilder:
         idx = self._clip_input(src) if src.clip_info.audio is not None else None
         return self._clip_audio(idx, src, seg), src.frames
 
-    def _pip(self, idx: int, src: SegmentSources, seg: PipSegment, bg: str) -> str:
-        W, H, fps, n = self.out.width, self.out.height, self.out.fps, src.frames
-        assert src.clip_info.video is not None
+    def pip_shape(self, seg: PipSegment) -> tuple[int, str]:
+        """Width and filters that turn the presenter's frames into the picture-in-picture."""
+        W, H = self.out.width, self.out.height
         pw = min(_even(W * seg.size), _even(H - 2 * seg.margin))
         if seg.circle:
-            shape = f"crop='min(iw,ih)':'min(iw,ih)',scale={pw}:{pw},format=yuva420p"
-        else:
-            # fit a box: a portrait phone clip must not cover the page; the size comes from
-            # the decoded frames, so rotated phone videos come out the right way round
-            box = f"w={pw}:h={_even(H - 2 * seg.margin)}"
-            shape = (
-                f"scale={box}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-                "format=yuv420p"
+            return pw, f"crop='min(iw,ih)':'min(iw,ih)',scale={pw}:{pw},format=yuv420p"
+        # fit a box: a portrait phone clip must not cover the page; the size comes from
+        # the decoded frames, so rotated phone videos come out the right way round
+        box = f"w={pw}:h={_even(H - 2 * seg.margin)}"
+        shape = (
+            f"scale={box}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+            "format=yuv420p"
+        )
+        return pw, shape
+
+    def add_pip_clip(self, seg: PipSegment, src: SegmentSources) -> None:
+        """The scaled presenter clip alone (video only): what a precomposed clip holds."""
+        idx = self._clip_input(src)
+        self.g.video = self._clip_video(idx, src, self.pip_shape(seg)[1])
+        self.g.frames = src.frames
+
+    def _pip(self, idx: int | None, src: SegmentSources, seg: PipSegment, bg: str) -> str:
+        fps, n = self.out.fps, src.frames
+        assert src.clip_info.video is not None
+        pw, shape = self.pip_shape(seg)
+        if src.pip_clip is not None:
+            pre, clip = self.g.add_input("-i", str(src.pip_clip)), self.g.label("cv")
+            self.g.chains.append(
+                # the file's own timebase (mov: 1/15360) must not reach overlay: frames
+                # are renumbered in the output's, like every other source of the graph
+                f"[{pre}:v]settb=1/{fps},setpts=N,trim=end_frame={n},setsar=1[{clip}]"
             )
-        clip = self._clip_video(idx, src, shape)
+        else:
+            assert idx is not None
+            clip = self._clip_video(idx, src, shape)
         if seg.circle:
             mask, merged = self.g.label("mk"), self.g.label("pc")
             r = pw / 2

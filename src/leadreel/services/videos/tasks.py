@@ -236,7 +236,10 @@ class _ProgressWriter:
             _set_video(self.ctx, self.video_id, progress=round(overall, 3))
 
 
-@task_type(RENDER, priority=PRIORITY_RENDER, max_attempts=2, timeout=900)
+# A render whose screenshot is done goes before the screenshots still waiting: a worker
+# running 2 tasks then encodes one lead while the browser captures the next company,
+# instead of both slots queueing on the one browser (bench/batch.py).
+@task_type(RENDER, priority=PRIORITY_RENDER - 1, max_attempts=2, timeout=900)
 def render_lead_video(ctx: TaskContext) -> dict[str, Any]:
     """Render one lead's video (or an editor preview) and record files and progress."""
     video_id = ctx.payload.get("video_id")
@@ -327,7 +330,10 @@ def _render(ctx: TaskContext, video_id: int | None) -> dict[str, Any]:
             fallback_image=card,
             on_progress=_ProgressWriter(ctx, video_id),
             timeout=max(10.0, ctx.remaining() - 5),
-            settings=EncodeSettings(preset=payload.get("preset") or "veryfast"),
+            settings=EncodeSettings(
+                preset=payload.get("preset") or settings.render_preset,
+                threads=settings.render_threads,
+            ),
             runner=SubprocessRunner(binary),
         )
     except RenderError as exc:
