@@ -142,8 +142,8 @@ def run_batch(
     from leadreel.app import create_app
     from leadreel.extensions import db
     from leadreel.models import Video
+    from leadreel.services.leads.selection import Selection
     from leadreel.services.videos import pipeline
-    from leadreel.services.videos.selection import Selection
 
     work = Path(tempfile.mkdtemp(prefix="leadreel-batch-"))
     sites = Sites()
