@@ -145,9 +145,10 @@ def render_command(
 @videos_group.command("list")
 @click.option("--batch", default=None, help="Only leads of this import batch (name or id).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of objects.")
+@click.option("--latest", is_flag=True, help="Only each lead's latest video.")
 @click.option("--as", "as_email", default=None, help="See as this user (default: first admin).")
-def list_command(batch: str | None, as_json: bool, as_email: str | None) -> None:
-    """Every lead's latest video: status, share URL, Drive link, views and plays."""
+def list_command(batch: str | None, as_json: bool, latest: bool, as_email: str | None) -> None:
+    """Every video (queued and replaced ones too): status, share URL, Drive link, views."""
     from leadreel.app import create_app  # noqa: PLC0415
     from leadreel.errors import LeadReelError  # noqa: PLC0415
     from leadreel.extensions import db  # noqa: PLC0415
@@ -163,7 +164,11 @@ def list_command(batch: str | None, as_json: bool, as_email: str | None) -> None
         except LeadReelError as exc:
             raise click.ClickException(str(exc)) from exc
         rows = listing.list_videos(
-            db.session, user, listing.base_url(settings.public_url), batch=found
+            db.session,
+            user,
+            listing.base_url(settings.public_url),
+            batch=found,
+            latest_only=latest,
         )
     _print_videos(rows, as_json)
 

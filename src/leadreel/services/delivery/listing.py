@@ -54,9 +54,10 @@ def list_videos(
     *,
     batch: ImportBatch | None = None,
     video_ids: Iterable[int] | None = None,
+    latest_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Each lead's latest video (queued ones included) the user may see, oldest lead first;
-    or exactly ``video_ids``."""
+    """Every video the user may see (queued ones and replaced renders included), by lead
+    then age; ``latest_only``: each lead's latest; ``video_ids``: exactly those."""
     query = (
         select(Video, Lead, Company.name)
         .join(Lead, Lead.id == Video.lead_id)
@@ -65,7 +66,7 @@ def list_videos(
     query = scope_leads(query, user)
     if video_ids is not None:
         query = query.where(Video.id.in_(sorted(set(video_ids))))
-    else:
+    elif latest_only:
         latest = select(func.max(Video.id)).group_by(Video.lead_id)
         query = query.where(Video.id.in_(latest))
     if batch is not None:
