@@ -26,7 +26,7 @@ UNMODELLED_PREFIXES = (
     "company_fts",
     "ix_leads_search_",
     "ix_companies_search_",
-    "ix_leads_cf_",
+    "ix_leads_cf",
 )
 
 

@@ -225,7 +225,9 @@ def lead_cell(row: overview.LeadRow, key: str) -> Any:
     lead = row.lead
     company = lead.company
     if key.startswith(lead_query.CUSTOM_PREFIX):
-        return (lead.extra or {}).get(key[len(lead_query.CUSTOM_PREFIX) :], "")
+        name = key[len(lead_query.CUSTOM_PREFIX) :]
+        value = (lead.custom or {}).get(name)
+        return value if value not in (None, "") else (lead.extra or {}).get(name, "")
     if key.startswith("company_"):
         return getattr(company, key[len("company_") :], "") or "" if company else ""
     if key == "phone":

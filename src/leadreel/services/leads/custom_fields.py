@@ -1,4 +1,7 @@
-"""Custom fields (the import's ``Lead.extra`` keys): a text expression per key, and its index.
+"""Custom fields: a text expression per key, and its index.
+
+A key's value is the defined field's (``Lead.custom``, where Exports → Fields keeps them,
+e.g. a promoted "Lead Source"), else the import's kept column of that name (``Lead.extra``).
 
 Why an index per key, made on demand: custom fields are whatever columns users' files
 had, so the migration cannot know them. The first sort or filter on a key creates a
@@ -35,7 +38,7 @@ def check_key(key: str) -> str:
 
 
 class ExtraText(ColumnElement[str]):
-    """``Lead.extra[key]`` as text, rendered literally per dialect."""
+    """``Lead.custom[key]``, else ``Lead.extra[key]``, as text, rendered literally per dialect."""
 
     type = Text()
     inherit_cache = False
@@ -51,15 +54,16 @@ def _sql_literal(value: str) -> str:
 
 @compiles(ExtraText)
 def _pg(element: ExtraText, compiler: Any, **kw: Any) -> str:
-    column = "leads.extra" if element.qualified else "extra"
-    return f"({column} ->> {_sql_literal(element.key)})"
+    prefix = "leads." if element.qualified else ""
+    key = _sql_literal(element.key)
+    return f"COALESCE({prefix}custom ->> {key}, {prefix}extra ->> {key})"
 
 
 @compiles(ExtraText, "sqlite")
 def _sqlite(element: ExtraText, compiler: Any, **kw: Any) -> str:
-    column = "leads.extra" if element.qualified else "extra"
-    path = '$."' + element.key.replace('"', "") + '"'
-    return f"json_extract({column}, {_sql_literal(path)})"
+    prefix = "leads." if element.qualified else ""
+    path = _sql_literal('$."' + element.key.replace('"', "") + '"')
+    return f"COALESCE(json_extract({prefix}custom, {path}), json_extract({prefix}extra, {path}))"
 
 
 def extra_text(key: str) -> ColumnElement[str]:
@@ -67,7 +71,8 @@ def extra_text(key: str) -> ColumnElement[str]:
 
 
 def index_name(key: str) -> str:
-    return "ix_leads_cf_" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    """The key's index; "v2": the expression reads ``custom`` before ``extra``."""
+    return "ix_leads_cf2_" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def ensure_index(engine: Engine, key: str) -> bool:
