@@ -48,3 +48,21 @@ def test_select_ask_confirm_and_see_render_tasks(app, live_server, page, tmp_pat
     with app.app_context():
         tasks = _db.session.scalars(select(ProcessingTask)).all()
         assert sorted(t.lead_id for t in tasks) == sorted(picked)
+
+
+def test_the_panel_folds_away_and_remembers_it(app, live_server, page):
+    """Beside the table the panel folds into a button, and stays folded on the next page."""
+    build_world(app)
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "rep@x.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    box = page.locator(".chat-form textarea")
+    expect(box).to_be_visible()
+    page.click("[data-chat-toggle]")
+    expect(box).to_be_hidden()
+    page.reload()
+    expect(page.locator(".chat-form textarea")).to_be_hidden()
+    page.click("[data-chat-toggle]")
+    expect(page.locator(".chat-form textarea")).to_be_visible()

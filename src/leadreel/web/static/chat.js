@@ -123,7 +123,31 @@
     }
   }
 
+  // Beside a table the panel can fold into a small button (remembered per browser), so the
+  // table gets the width on a laptop screen.
+  function foldable(panel) {
+    const layout = panel.closest(".with-chat");
+    const toggle = panel.querySelector("[data-chat-toggle]");
+    if (!layout || !toggle) return;
+    const KEY = "leadreel.chat.folded";
+    const set = (folded) => {
+      layout.classList.toggle("chat-folded", folded);
+      toggle.textContent = folded ? "Assistant" : "Hide";
+      toggle.setAttribute("aria-expanded", String(!folded));
+    };
+    const saved = window.localStorage.getItem(KEY);
+    set(saved === "1");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const folded = !layout.classList.contains("chat-folded");
+      window.localStorage.setItem(KEY, folded ? "1" : "0");
+      set(folded);
+      if (!folded) panel.querySelector("textarea")?.focus();
+    });
+  }
+
   function init(panel) {
+    foldable(panel);
     if (panel.dataset.conversationId) panel.conversationId = Number(panel.dataset.conversationId);
     const scope = panel.querySelector("[data-chat-scope]");
     const refresh = () => { scope.textContent = describeSelection(pageSelection(panel)); };
