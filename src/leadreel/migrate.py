@@ -17,7 +17,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-#: Search structures the models cannot declare (migration 0013): SQLite FTS5 tables and
+#: Search structures the models cannot declare (migration 0008): SQLite FTS5 tables and
 #: their shadow tables, PostgreSQL trigram indexes, and the custom fields' sort indexes
 #: made on demand (services/leads/custom_fields.py). Autogenerate and the models-vs-
 #: migrations test leave them alone.

@@ -21,7 +21,7 @@ class Lead(TimestampMixin, Base):
     #: Every sort the overview offers has a ``(column, id)`` index for its keyset walk
     #: (services/leads/query.py); owner and batch lead with the default sort's columns so a
     #: rep's view and a batch filter are index ranges too. Search uses FTS5 / pg_trgm
-    #: indexes made by migration 0013 (services/leads/search.py).
+    #: indexes made by migration 0008 (services/leads/search.py).
     __table_args__ = (
         Index("ix_leads_email", "email", "id"),
         Index("ix_leads_linkedin_url", "linkedin_url"),

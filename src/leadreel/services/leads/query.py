@@ -7,7 +7,7 @@ depth, and a row inserted meanwhile can neither be skipped nor shown twice. NULL
 sort first on SQLite and last on PostgreSQL, so a nullable sort is walked in two
 segments, rows with a value (ordered by value, then id) then rows without (ordered by
 id): the order is the same on both databases, and each segment is a range of the same
-``(column, id)`` index (migration 0013 makes one per offered sort). Text compares
+``(column, id)`` index (migration 0008 makes one per offered sort). Text compares
 byte-wise on both (SQLite BINARY, PostgreSQL's ``C.UTF-8`` database collation).
 
 Sorts through another table walk that table's index: company sorts by

@@ -6,7 +6,7 @@ domain, which live in two tables. Each table gets its own index of one text expr
 database itself, so the import's bulk writer needs no per-row Python:
 
 * SQLite: contentless FTS5 tables ``lead_fts`` / ``company_fts`` with the ``trigram``
-  tokenizer, filled by triggers on ``leads`` / ``companies`` (migration 0013);
+  tokenizer, filled by triggers on ``leads`` / ``companies`` (migration 0008);
 * PostgreSQL: GIN ``gin_trgm_ops`` expression indexes on the same text expressions.
 
 Both answer the same question, a case-insensitive substring match (``ILIKE '%q%'``), so

@@ -1,15 +1,15 @@
 """assistant: conversations, the tool-call log and single-use confirmations
 
-Revision ID: 0015
-Revises: 0011
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 06:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0015'
-down_revision = '0011'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """drive storage: account state, per-batch destination, upload state, login attempts
 
-Revision ID: 0014
-Revises: 0015
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 06:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0014'
-down_revision = '0015'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

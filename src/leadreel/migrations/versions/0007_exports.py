@@ -1,15 +1,15 @@
 """exports: custom field values, field visibility in the overview, the record of each export
 
-Revision ID: 0012
-Revises: 0014
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 06:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0012'
-down_revision = '0014'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

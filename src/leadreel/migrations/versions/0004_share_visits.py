@@ -1,13 +1,13 @@
 """share pages: one visit per page open and the events its script reported
 
-Revision ID: 0011
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03 06:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0011'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """leads overview: keyset sort indexes, search indexes (FTS5 / pg_trgm), user preferences
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 06:40:00
 """
 from alembic import op
@@ -16,8 +16,8 @@ LEAD_TEXT_SQL = (
 )
 COMPANY_TEXT_SQL = "coalesce({t}name, '') || ' ' || coalesce({t}domain, '')"
 
-revision = '0013'
-down_revision = '0012'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
