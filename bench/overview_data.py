@@ -250,6 +250,16 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
                 f"VALUES (?, 1, ?, 0, ?, 0, 1, 0, '{ts}', '{ts}')",
                 video_rows,
             )
+            # New rows are indexed in bulk by the app (services/leads/search.py), not by triggers.
+            from leadreel.services.leads.search import COMPANY_TEXT_SQL, LEAD_TEXT_SQL  # noqa: PLC0415
+
+            cur.execute(
+                f"INSERT INTO lead_fts(rowid, body) SELECT id, {LEAD_TEXT_SQL.format(t='')} FROM leads"
+            )
+            cur.execute(
+                "INSERT INTO company_fts(rowid, body) "
+                f"SELECT id, {COMPANY_TEXT_SQL.format(t='')} FROM companies"
+            )
             raw.commit()
         else:
             with cur.copy(

@@ -23,6 +23,7 @@ from sqlalchemy import Column, Connection, String, Table, bindparam, select, upd
 from leadreel.fields import COMPANY_KEYS, LEAD_KEYS
 from leadreel.models import COMPANY_FIELD_ATTRS, Company, ImportChange, Lead
 from leadreel.services.importing.prepare import Lengths
+from leadreel.services.leads import search
 
 LEADS: Table = Lead.__table__  # type: ignore[assignment]
 COMPANIES: Table = Company.__table__  # type: ignore[assignment]
@@ -247,9 +248,10 @@ def insert_companies(conn: Connection, rows: list[dict[str, Any]], now: datetime
             f"INSERT INTO companies (id, {cols}) VALUES ({marks})",
             [(ident, *p) for ident, p in zip(ids, params, strict=True)],
         )
-        return ids
     finally:
         cursor.close()
+    search.index_new_rows(conn, company_ids=ids)
+    return ids
 
 
 #: A new lead as `resolve` builds it: the core columns, then these, in this order.
@@ -298,7 +300,9 @@ def insert_leads(conn: Connection, rows: list[tuple[Any, ...]], now: datetime) -
     sql = f"INSERT INTO leads ({cols}, created_at, updated_at) VALUES ({marks}, {when}, {when})"
     emails = [r[_EMAIL] or "" for r in rows]
     order = sorted(range(len(rows)), key=emails.__getitem__)
+    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM leads").scalar()
     conn.exec_driver_sql(sql, [rows[i] for i in order])
+    search.index_new_rows(conn, leads_after=int(before or 0))  # new ids follow the max
 
 
 #: Key of the PostgreSQL advisory lock that serialises imports' transactions.

@@ -6,7 +6,10 @@ domain, which live in two tables. Each table gets its own index of one text expr
 database itself, so the import's bulk writer needs no per-row Python:
 
 * SQLite: contentless FTS5 tables ``lead_fts`` / ``company_fts`` with the ``trigram``
-  tokenizer, filled by triggers on ``leads`` / ``companies`` (migration 0008);
+  tokenizer. Updates and deletes are followed by triggers (migration 0008); new rows are
+  indexed in bulk, one ``INSERT ... SELECT`` per flush or per import chunk
+  (:func:`index_new_rows`, migration 0009): a per-row insert trigger cost five times the
+  import's own writes (5.9 s against 0.9 s per 100,000 leads);
 * PostgreSQL: GIN ``gin_trgm_ops`` expression indexes on the same text expressions.
 
 Both answer the same question, a case-insensitive substring match (``ILIKE '%q%'``), so
@@ -19,11 +22,12 @@ plain ``Select`` that the render fan-out task can re-run without knowing the dat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, func, literal, select, union
+from sqlalchemy import ColumnElement, Connection, Text, event, func, literal, select, text, union
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnClause, column, literal_column, table
 from sqlalchemy.types import Boolean
 
@@ -39,6 +43,42 @@ LEAD_TEXT_SQL = (
     "coalesce({t}full_name, '') || ' ' || coalesce({t}email, '')"
 )
 COMPANY_TEXT_SQL = "coalesce({t}name, '') || ' ' || coalesce({t}domain, '')"
+
+
+def index_new_rows(
+    conn: Connection,
+    *,
+    lead_ids: Sequence[int] = (),
+    company_ids: Sequence[int] = (),
+    leads_after: int | None = None,
+) -> None:
+    """Add new leads and companies to the SQLite search tables (PostgreSQL's indexes follow
+    by themselves): by id, or every lead with an id above ``leads_after``."""
+    if conn.dialect.name != "sqlite":
+        return
+    lead_body, company_body = LEAD_TEXT_SQL.format(t=""), COMPANY_TEXT_SQL.format(t="")
+    if leads_after is not None:
+        sql = f"INSERT INTO lead_fts(rowid, body) SELECT id, {lead_body} FROM leads WHERE id > :a"
+        conn.execute(text(sql), {"a": leads_after})
+    for name, table_, body, ids in (
+        ("lead_fts", "leads", lead_body, lead_ids),
+        ("company_fts", "companies", company_body, company_ids),
+    ):
+        for start in range(0, len(ids), 5_000):
+            chunk = ",".join(str(int(i)) for i in ids[start : start + 5_000])
+            conn.execute(
+                text(f"INSERT INTO {name}(rowid, body) SELECT id, {body} FROM {table_} "
+                     f"WHERE id IN ({chunk})")
+            )
+
+
+@event.listens_for(Session, "after_flush")
+def _index_flushed(session: Session, _context: Any) -> None:
+    """Leads and companies added through the ORM are searchable as soon as they are flushed."""
+    leads = [o.id for o in session.new if isinstance(o, Lead) and o.id is not None]
+    companies = [o.id for o in session.new if isinstance(o, Company) and o.id is not None]
+    if leads or companies:
+        index_new_rows(session.connection(), lead_ids=leads, company_ids=companies)
 
 
 def lead_text(table: str = "leads.") -> ColumnClause[Any]:
