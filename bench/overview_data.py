@@ -254,7 +254,8 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
             from leadreel.services.leads.search import COMPANY_TEXT_SQL, LEAD_TEXT_SQL  # noqa: PLC0415
 
             cur.execute(
-                f"INSERT INTO lead_fts(rowid, body) SELECT id, {LEAD_TEXT_SQL.format(t='')} FROM leads"
+                "INSERT INTO lead_fts(rowid, body) "
+                f"SELECT id, {LEAD_TEXT_SQL.format(t='')} FROM leads"
             )
             cur.execute(
                 "INSERT INTO company_fts(rowid, body) "
