@@ -5,8 +5,6 @@ real worker drained on a thread."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from leadreel.extensions import db as _db
 from leadreel.models import (
@@ -25,12 +22,10 @@ from leadreel.models import (
     DriveAccount,
     ImportBatch,
     Lead,
-    ProcessingTask,
     User,
     Video,
-    utcnow,
 )
-from leadreel.tasks.worker import Worker
+from tests import worker_drain
 from tests.conftest import PASSWORD
 from tests.fakes.google_server import FakeGoogle
 
@@ -153,38 +148,4 @@ def video(app: Flask, video_id: int) -> Video:
 
 def drain(app: Flask, types: tuple[str, ...] = ("upload_video",), timeout: float = 60.0) -> None:
     """A real worker on a thread until no due task of ``types`` is pending or running."""
-    engine = _db.engine
-    assert engine is not None
-    worker = Worker(
-        engine,
-        types=list(types),
-        settings=app.config["SETTINGS"],
-        concurrency=1,
-        poll_interval=0.05,
-        heartbeat_interval=1.0,
-        stale_after=30,
-        listen=False,
-        grace_period=5,
-    )
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            with Session(engine) as session:
-                busy = session.scalar(
-                    select(func.count(ProcessingTask.id)).where(
-                        ProcessingTask.status.in_(("pending", "running")),
-                        ProcessingTask.type.in_(types),
-                        ProcessingTask.run_after <= utcnow(),
-                    )
-                )
-            if not busy:
-                break
-        else:
-            raise AssertionError("tasks did not finish in time")
-    finally:
-        stop.set()
-        thread.join(30)
+    worker_drain.drain(app, types, timeout=timeout)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from leadreel.extensions import db as _db
 from leadreel.models import Company, Lead, User, Video
 from leadreel.services.setup import create_user
+from tests import worker_drain
 
 PASSWORD = "correct horse battery"
 
@@ -86,44 +87,6 @@ def add_video(session: Session) -> Callable[..., Video]:
 
 def drain(app: Flask, timeout: float = 60.0) -> None:
     """Run a real worker on a thread until no ``export_leads`` task is pending or running."""
-    import threading
-    import time
-
-    from sqlalchemy import func, select
-
-    from leadreel.models import ProcessingTask
-    from leadreel.tasks.worker import Worker
-
-    engine = _db.engine
-    assert engine is not None
-    worker = Worker(
-        engine,
-        types=["export_leads"],
-        settings=app.config["SETTINGS"],
-        concurrency=1,
-        poll_interval=0.05,
-        heartbeat_interval=1.0,
-        stale_after=30,
-        listen=False,
-        grace_period=5,
+    worker_drain.drain(
+        app, ("export_leads",), timeout=timeout, due_before=lambda: datetime(8000, 1, 1, tzinfo=UTC)
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            with Session(engine) as s:
-                busy = s.scalar(
-                    select(func.count(ProcessingTask.id)).where(
-                        ProcessingTask.status.in_(("pending", "running")),
-                        ProcessingTask.type == "export_leads",
-                    )
-                )
-            if not busy:
-                return
-        raise AssertionError("export tasks did not finish in time")
-    finally:
-        stop.set()
-        thread.join(30)

@@ -3,22 +3,18 @@ and a real worker drained on a thread for bulk tasks."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from leadreel.extensions import db as _db
-from leadreel.models import Company, ImportBatch, Lead, ProcessingTask, User, Video
+from leadreel.models import Company, ImportBatch, Lead, User, Video
 from leadreel.services.leads import overview
 from leadreel.services.setup import create_user
-from leadreel.tasks.worker import Worker
+from tests import worker_drain
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST = ["ada", "Bob", "cy", None, "Dee", "eve", "Fay", "gus"]
@@ -99,38 +95,4 @@ def seed(app: Flask, n: int = 48) -> World:
 
 def drain(app: Flask, types: tuple[str, ...], timeout: float = 60.0) -> None:
     """Run a real worker on a thread until no due task of ``types`` is pending or running."""
-    engine = _db.engine
-    assert engine is not None
-    worker = Worker(
-        engine,
-        types=list(types),
-        settings=app.config["SETTINGS"],
-        concurrency=1,
-        poll_interval=0.05,
-        heartbeat_interval=1.0,
-        stale_after=30,
-        listen=False,
-        grace_period=5,
-    )
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            with Session(engine) as session:
-                busy = session.scalar(
-                    select(func.count(ProcessingTask.id)).where(
-                        ProcessingTask.status.in_(("pending", "running")),
-                        ProcessingTask.type.in_(types),
-                        ProcessingTask.run_after <= datetime.now(UTC),
-                    )
-                )
-            if not busy:
-                break
-        else:
-            raise AssertionError("tasks did not finish in time")
-    finally:
-        stop.set()
-        thread.join(30)
+    worker_drain.drain(app, types, timeout=timeout)

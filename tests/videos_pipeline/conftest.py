@@ -11,7 +11,6 @@ import http.server
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,16 +19,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadreel.extensions import db as _db
-from leadreel.models import Company, Lead, MediaAsset, ProcessingTask, User
+from leadreel.models import Company, Lead, MediaAsset, User
 from leadreel.render.media import generate_demo_clips
 from leadreel.services.videos import demo_media, runs, tasks, template_store
 from leadreel.services.videos.browser_service import close_browser
 from leadreel.services.videos.screenshots import CapturedImage, CaptureResult
-from leadreel.tasks.worker import Worker
+from tests import worker_drain
 
 HELD = datetime(8000, 1, 1, tzinfo=UTC)
 SITE_HTML = """<!doctype html><html><body style="margin:0">
@@ -239,40 +238,8 @@ VIDEO_TYPES = (runs.FANOUT, tasks.SCREENSHOT, tasks.RENDER)
 def drain(
     app: Flask, timeout: float = 60.0, concurrency: int = 1, types: tuple[str, ...] = VIDEO_TYPES
 ) -> None:
-    """Run a real worker on a thread until no due task of ``types`` (by default: the run
-    fan-out, screenshots and renders) is pending or running."""
-    engine = _db.engine
-    assert engine is not None
-    worker = Worker(
-        engine,
-        types=list(types),
-        settings=app.config["SETTINGS"],
-        concurrency=concurrency,
-        poll_interval=0.05,
-        heartbeat_interval=1.0,
-        stale_after=30,
-        listen=False,
-        grace_period=5,
+    """Run a real worker on a thread until no task of ``types`` (by default: the run
+    fan-out, screenshots and renders) is pending or running, held samples aside."""
+    worker_drain.drain(
+        app, types, timeout=timeout, concurrency=concurrency, due_before=lambda: HELD
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            with Session(engine) as session:
-                busy = session.scalar(
-                    select(func.count(ProcessingTask.id)).where(
-                        ProcessingTask.status.in_(("pending", "running")),
-                        ProcessingTask.type.in_(types),
-                        ProcessingTask.run_after < HELD,
-                    )
-                )
-            if not busy:
-                break
-        else:
-            raise AssertionError("video tasks did not finish in time")
-    finally:
-        stop.set()
-        thread.join(30)
