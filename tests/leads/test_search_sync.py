@@ -54,3 +54,20 @@ def test_imported_leads_are_searchable_and_edits_follow(db_app, db_url, tmp_path
         db.session.delete(lead)
         db.session.commit()
         assert not _found(admin, "renamed.person@")
+
+
+def test_leads_from_orm_flushes_and_bulk_inserts_are_searchable(app):
+    """New rows are indexed by the app, not by insert triggers: both ORM paths are covered."""
+    from sqlalchemy import insert
+
+    from leadreel.services.leads.search import search
+
+    with app.app_context():
+        db.session.add(Lead(first_name="Flushed", email="flushed@one.test"))
+        db.session.execute(insert(Lead), [{"first_name": "Bulky", "email": "bulky@two.test"}])
+        db.session.commit()
+        found = {
+            q: db.session.scalars(select(Lead.first_name).where(search(q))).all()
+            for q in ("flushed", "bulky", "two.test")
+        }
+    assert found == {"flushed": ["Flushed"], "bulky": ["Bulky"], "two.test": ["Bulky"]}

@@ -51,15 +51,22 @@ def index_new_rows(
     lead_ids: Sequence[int] = (),
     company_ids: Sequence[int] = (),
     leads_after: int | None = None,
+    companies_after: int | None = None,
 ) -> None:
     """Add new leads and companies to the SQLite search tables (PostgreSQL's indexes follow
-    by themselves): by id, or every lead with an id above ``leads_after``."""
+    by themselves): by id, or every row with an id above ``leads_after``/``companies_after``."""
     if conn.dialect.name != "sqlite":
         return
     lead_body, company_body = LEAD_TEXT_SQL.format(t=""), COMPANY_TEXT_SQL.format(t="")
     if leads_after is not None:
         sql = f"INSERT INTO lead_fts(rowid, body) SELECT id, {lead_body} FROM leads WHERE id > :a"
         conn.execute(text(sql), {"a": leads_after})
+    if companies_after is not None:
+        sql = (
+            f"INSERT INTO company_fts(rowid, body) SELECT id, {company_body} FROM companies "
+            "WHERE id > :a"
+        )
+        conn.execute(text(sql), {"a": companies_after})
     for name, table_, body, ids in (
         ("lead_fts", "leads", lead_body, lead_ids),
         ("company_fts", "companies", company_body, company_ids),
@@ -79,6 +86,25 @@ def _index_flushed(session: Session, _context: Any) -> None:
     companies = [o.id for o in session.new if isinstance(o, Company) and o.id is not None]
     if leads or companies:
         index_new_rows(session.connection(), lead_ids=leads, company_ids=companies)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _index_bulk_inserts(state: Any) -> Any:
+    """``session.execute(insert(Lead), [...])`` skips the flush: index what it added."""
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if not state.is_insert or name not in ("leads", "companies"):
+        return None
+    conn = state.session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    before = int(conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar() or 0)
+    result = state.invoke_statement()
+    if name == "leads":
+        index_new_rows(conn, leads_after=before)
+    else:
+        index_new_rows(conn, companies_after=before)
+    return result
 
 
 def lead_text(table: str = "leads.") -> ColumnClause[Any]:
