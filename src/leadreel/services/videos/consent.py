@@ -140,6 +140,31 @@ _HIDE_JS = """
 """
 
 
+_SHADOW_JS = """
+(selectors) => {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const roots = [];
+  const all = document.querySelectorAll('*');
+  for (let i = 0; i < all.length && i < 5000; i++) {
+    if (all[i].shadowRoot) roots.push(all[i].shadowRoot);
+  }
+  for (let r = 0; r < roots.length && r < 200; r++) {
+    for (const el of roots[r].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
+    for (const sel of selectors) {
+      for (const el of roots[r].querySelectorAll(sel)) {
+        if (visible(el)) { el.click(); return true; }
+      }
+    }
+  }
+  return false;
+}
+"""
+
+
 def dismiss_cookie_banner(page: Any, *, settle_ms: int = 400) -> str | None:
     """Click a consent "accept" button or hide a cookie overlay; return what was done."""
     args = {"selectors": list(CMP_SELECTORS), "labels": list(ACCEPT_LABELS)}
@@ -153,15 +178,17 @@ def dismiss_cookie_banner(page: Any, *, settle_ms: int = 400) -> str | None:
             page.wait_for_timeout(settle_ms)
             return f"clicked {clicked}"
     # Some platforms (Usercentrics, newer Cookiebot) render inside a shadow root, which
-    # querySelectorAll cannot see but Playwright's CSS engine pierces (open roots).
+    # querySelectorAll cannot see: walk the open roots in the page (a script of our own
+    # rather than Playwright's shadow-piercing locator, whose injected engine costs every
+    # page a compile).
     try:
-        button = page.locator(", ".join(CMP_SELECTORS)).first
-        if button.is_visible():
-            button.click(timeout=1000)
-            page.wait_for_timeout(settle_ms)
-            return "clicked shadow-root consent button"
-    except Exception:  # not clickable after all: fall through to hiding overlays
-        log.debug("shadow-root consent click failed", exc_info=True)
+        clicked = page.main_frame.evaluate(_SHADOW_JS, list(CMP_SELECTORS))
+    except Exception:  # navigating: fall through to hiding overlays
+        log.debug("shadow-root consent script failed", exc_info=True)
+        clicked = False
+    if clicked:
+        page.wait_for_timeout(settle_ms)
+        return "clicked shadow-root consent button"
     try:
         hidden = page.main_frame.evaluate(_HIDE_JS)
     except Exception:

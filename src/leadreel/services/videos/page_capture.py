@@ -15,9 +15,12 @@ and filters, everything else.
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import re
 import string
+import struct
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -248,23 +251,60 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
         page.wait_for_timeout(left * 1000)
     _check_still_usable(page, main)
     clip_height = max(s.viewport_height, min(job.height, s.max_height))
-    page.screenshot(
-        path=str(job.full_path),
-        full_page=True,
-        clip={"x": 0, "y": 0, "width": s.viewport_width, "height": clip_height},
-        timeout=s.screenshot_timeout_s * 1000,
-    )
-    _check_still_usable(page, main)
-    with Image.open(job.full_path) as image:
-        width, real_height = image.size
-        if _single_colour(image):
-            raise CaptureError("blank page")
+    session = page.context.new_cdp_session(page)
+    try:
+        full = _capture_png(session, s.viewport_width, clip_height, beyond_viewport=True)
+        view = None
         if job.viewport_path is not None:
-            # what a visitor sees first is the top of the full page (scrolled back to 0):
-            # cut from the image we have instead of a second capture by Chromium
-            box = (0, 0, min(width, s.viewport_width), min(real_height, s.viewport_height))
-            image.crop(box).save(job.viewport_path, format="PNG", compress_level=1)
+            view = _capture_png(session, s.viewport_width, s.viewport_height, beyond_viewport=False)
+    finally:
+        _detach(session)
+    _check_still_usable(page, main)
+    job.full_path.parent.mkdir(parents=True, exist_ok=True)
+    job.full_path.write_bytes(full)
+    if view is not None and job.viewport_path is not None:
+        job.viewport_path.parent.mkdir(parents=True, exist_ok=True)
+        job.viewport_path.write_bytes(view)
+    width, real_height = _png_size(full)
+    # a single colour in the first screen is checked on the small image first; only then
+    # is the tall one decoded (a plain hero above real content is not a blank page)
+    if _single_colour(view or full) and (view is None or _single_colour(full)):
+        raise CaptureError("blank page")
     job.result = {"width": width, "height": real_height, "note": job.note}
+
+
+def _capture_png(session: Any, width: int, height: int, *, beyond_viewport: bool) -> bytes:
+    """One PNG from Chromium's DevTools protocol, encoded for speed rather than size.
+
+    Playwright's ``page.screenshot`` asks Chromium for its default (slow) PNG compression:
+    about 0.35 s of CPU for a 1280x3300 page against 0.15 s with ``optimizeForSpeed``, on
+    a machine where every screenshot competes for two cores. The pixels are the same.
+    """
+    clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+    shot = session.send(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "optimizeForSpeed": True,
+            "clip": clip,
+            "captureBeyondViewport": beyond_viewport,
+        },
+    )
+    return base64.b64decode(shot["data"])
+
+
+def _detach(session: Any) -> None:
+    try:
+        session.detach()
+    except Exception:  # the page or browser went away: nothing left to detach
+        log.debug("CDP session detach failed", exc_info=True)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the PNG header, without decoding a tall image."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise CaptureError("screenshot is not a PNG")
+    return struct.unpack(">II", data[16:24])
 
 
 def _capture_error(browser: Browser, job: PageJob, exc: Exception, expired: bool) -> CaptureError:
@@ -314,8 +354,9 @@ def _refusal_error(reason: str) -> str:
     return reason if reason in ("dns failure", "connect failed") else f"refused: {reason}"
 
 
-def _single_colour(image: Image.Image) -> bool:
-    extrema = image.convert("RGB").getextrema()
+def _single_colour(png: bytes) -> bool:
+    with Image.open(io.BytesIO(png)) as image:
+        extrema = image.convert("RGB").getextrema()
     return all(low == high for low, high in extrema)
 
 
