@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from leadreel.services.leads.search import COMPANY_TEXT_SQL, LEAD_TEXT_SQL
+
 FIRST = [
     "Ada",
     "Grace",
@@ -251,8 +253,6 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
                 video_rows,
             )
             # New rows are indexed in bulk by the app (services/leads/search.py), not by triggers.
-            from leadreel.services.leads.search import COMPANY_TEXT_SQL, LEAD_TEXT_SQL  # noqa: PLC0415
-
             cur.execute(
                 "INSERT INTO lead_fts(rowid, body) "
                 f"SELECT id, {LEAD_TEXT_SQL.format(t='')} FROM leads"
@@ -292,22 +292,6 @@ def load(engine: Engine, n: int, seed: int = 13) -> dict[str, Any]:
         raw.close()
     loaded = time.perf_counter() - started
     with engine.begin() as conn:
-        if sqlite:
-            conn.execute(text("DELETE FROM lead_fts"))
-            conn.execute(text("DELETE FROM company_fts"))
-            conn.execute(
-                text(
-                    "INSERT INTO lead_fts(rowid, body) SELECT id, coalesce(first_name, '') || ' ' || "  # noqa: E501
-                    "coalesce(last_name, '') || ' ' || coalesce(full_name, '') || ' ' || "
-                    "coalesce(email, '') FROM leads"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO company_fts(rowid, body) SELECT id, coalesce(name, '') || ' ' || "
-                    "coalesce(domain, '') FROM companies"
-                )
-            )
         for _name, sql in defs:
             conn.execute(text(sql))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

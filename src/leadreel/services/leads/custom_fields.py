@@ -18,7 +18,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Text, select, text
+from sqlalchemy import ColumnElement, Engine, Text, event, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
@@ -92,7 +92,27 @@ def ensure_index(engine: Engine, key: str) -> bool:
 
 
 def known_keys(session: Session, sample: int = 200) -> list[str]:
-    """Custom field keys to offer: defined fields, then keys seen on the newest leads."""
+    """Custom field keys to offer: defined fields, then keys seen on the newest leads.
+
+    Remembered for the session (one request): the column chooser and the table header both
+    ask, and each answer reads ``sample`` leads' extra fields.
+    """
+    remembered = session.info.get("custom_field_keys")
+    if remembered is not None and remembered[0] == sample:
+        return list(remembered[1])
+    keys = _known_keys(session, sample)
+    session.info["custom_field_keys"] = (sample, keys)
+    return list(keys)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_keys(session: Session, *_args: Any) -> None:
+    """A commit may have added a field or leads with new keys: ask again next time."""
+    session.info.pop("custom_field_keys", None)
+
+
+def _known_keys(session: Session, sample: int) -> list[str]:
     keys = list(
         session.scalars(
             select(FieldDefinition.key)
