@@ -34,6 +34,8 @@ class Lead(TimestampMixin, Base):
         Index("ix_leads_job_title", "job_title", "id"),
         Index("ix_leads_city", "city", "id"),
         Index("ix_leads_country", "country", "id"),
+        Index("ix_leads_video_status", "video_status", "id"),
+        Index("ix_leads_video_views", "video_views", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +66,11 @@ class Lead(TimestampMixin, Base):
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL")
     )
+
+    #: The latest video's status and views (NULL: no video yet), written only by database
+    #: triggers on ``videos`` (migration 0010) so the overview can sort on them by index.
+    video_status: Mapped[str | None] = mapped_column(String(20))
+    video_views: Mapped[int | None] = mapped_column()
 
     company: Mapped[Company | None] = relationship(lazy="joined")
 

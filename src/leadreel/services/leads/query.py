@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from leadreel.errors import ValidationError
-from leadreel.models import Company, Lead, User, Video
+from leadreel.models import Company, Lead, User
 from leadreel.services.leads import selection as sel
 from leadreel.services.leads.custom_fields import check_key, ensure_index, extra_text
 from leadreel.services.leads.selection import Selection
@@ -57,22 +57,10 @@ class SortKey:
     default_desc: bool = False
 
 
-def _video_value(column: Any) -> Any:
-    video = aliased(Video, name="sort_video")
-    return (
-        select(column(video))
-        .where(video.id == sel.latest_video_id())
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-
-
 def _nullable(key: str, label: str, column: Any, **kw: Any) -> SortKey:
     return SortKey(key, label, (column,), column.is_(None), column.is_not(None), **kw)
 
 
-_status = _video_value(lambda v: v.status)
-_views = _video_value(lambda v: v.view_count)
 SORTS: dict[str, SortKey] = {
     s.key: s
     for s in (
@@ -106,18 +94,9 @@ SORTS: dict[str, SortKey] = {
             Lead.batch_id.is_not(None),
             default_desc=True,
         ),
-        SortKey(
-            "video", "Video", (_status,), _status.is_(None), _status.is_not(None), indexed=False
-        ),
-        SortKey(
-            "views",
-            "Views",
-            (_views,),
-            _views.is_(None),
-            _views.is_not(None),
-            indexed=False,
-            default_desc=True,
-        ),
+        # the latest video's, kept on the lead by triggers (migration 0010)
+        _nullable("video", "Video", Lead.video_status),
+        _nullable("views", "Views", Lead.video_views, default_desc=True),
     )
 }
 
