@@ -24,7 +24,6 @@ The reused figure includes its browser launch. The last line printed is
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import shutil
 import sys
@@ -39,7 +38,7 @@ from sites import Sites  # noqa: E402
 
 from leadreel.integrations.browser import Browser  # noqa: E402
 from leadreel.integrations.egress import EgressProxy  # noqa: E402
-from leadreel.services.videos.page_capture import PageJob, capture_pages  # noqa: E402
+from leadreel.services.videos.page_capture import PageJob, capture_pages, capture_png  # noqa: E402
 from leadreel.services.videos.screenshots import ScreenshotSettings, capture_page  # noqa: E402
 
 SETTINGS = ScreenshotSettings()  # the product's timeouts and waits
@@ -73,16 +72,7 @@ def _floor(sites: Sites, count: int) -> tuple[float, float]:
             page = context.new_page()
             page.goto(sites.url(i), wait_until="load")
             height = page.evaluate("() => document.documentElement.scrollHeight")
-            shot = context.new_cdp_session(page).send(
-                "Page.captureScreenshot",
-                {
-                    "format": "png",
-                    "optimizeForSpeed": True,
-                    "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1},
-                },
-            )
-            base64.b64decode(shot["data"])
+            capture_png(context.new_cdp_session(page), 1280, height, beyond_viewport=True)
             context.close()
 
         one(count + 1)  # warm: the first context pays for start-up work

@@ -253,10 +253,10 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
     clip_height = max(s.viewport_height, min(job.height, s.max_height))
     session = page.context.new_cdp_session(page)
     try:
-        full = _capture_png(session, s.viewport_width, clip_height, beyond_viewport=True)
+        full = capture_png(session, s.viewport_width, clip_height, beyond_viewport=True)
         view = None
         if job.viewport_path is not None:
-            view = _capture_png(session, s.viewport_width, s.viewport_height, beyond_viewport=False)
+            view = capture_png(session, s.viewport_width, s.viewport_height, beyond_viewport=False)
     finally:
         _detach(session)
     _check_still_usable(page, main)
@@ -273,7 +273,7 @@ def _finish(job: PageJob, s: ScreenshotSettings) -> None:
     job.result = {"width": width, "height": real_height, "note": job.note}
 
 
-def _capture_png(session: Any, width: int, height: int, *, beyond_viewport: bool) -> bytes:
+def capture_png(session: Any, width: int, height: int, *, beyond_viewport: bool) -> bytes:
     """One PNG from Chromium's DevTools protocol, encoded for speed rather than size.
 
     Playwright's ``page.screenshot`` asks Chromium for its default (slow) PNG compression:
